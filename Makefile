@@ -1,0 +1,33 @@
+# The README's commands. Everything runs from the pinned virtualenv .venv.
+VENV := .venv
+export PATH := $(CURDIR)/$(VENV)/bin:$(PATH)
+
+.PHONY: venv sandbox sandbox-down lint unit test molecule failover bench
+
+venv: $(VENV)/.installed
+$(VENV)/.installed: requirements.txt
+	python3 -m venv $(VENV)
+	$(VENV)/bin/pip install --quiet --requirement requirements.txt
+	touch $@
+
+## make sandbox: ten nodes public00-public09 in containers, deployed with site.yml
+sandbox: venv
+	tools/sandbox.sh up
+
+sandbox-down:
+	tools/sandbox.sh down
+
+lint: venv
+	ansible-lint
+
+unit: venv
+	pytest -q tests/unit
+
+## make test: lint, unit tests, then Molecule (with its idempotence step) on real containers
+test: lint unit
+	tools/prepare.sh
+	molecule test
+	molecule test --scenario-name failover
+
+bench: venv
+	python tests/benchmark/bench_topics.py

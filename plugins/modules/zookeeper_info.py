@@ -1,0 +1,141 @@
+#!/usr/bin/python
+# -*- coding: utf-8 -*-
+# Copyright: contributors to this project
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+
+from __future__ import absolute_import, division, print_function
+
+__metaclass__ = type
+
+DOCUMENTATION = r'''
+---
+module: zookeeper_info
+short_description: Report the state of a ZooKeeper ensemble and read znodes
+description:
+  - Asks every listed ZooKeeper server for C(srvr) and reports whether it serves and in which mode
+    (leader, follower, standalone). A member without quorum does not serve.
+  - Optionally reads znodes (data and children) through the first serving server, for example
+    C(/kafka/brokers/ids/1) to prove that a Kafka broker is registered.
+  - Needs only the Python standard library on the host it runs on; it never changes anything.
+version_added: "1.0.0"
+author: Kafka Ansible contributors
+options:
+  servers:
+    description: ZooKeeper servers as C(host:port).
+    type: list
+    elements: str
+    required: true
+  paths:
+    description: Znodes to read.
+    type: list
+    elements: str
+    default: []
+  timeout:
+    description: Socket timeout in seconds for each server.
+    type: float
+    default: 5.0
+attributes:
+  check_mode:
+    support: full
+  diff_mode:
+    support: none
+'''
+
+EXAMPLES = r'''
+- name: Wait until the ensemble serves with exactly one leader
+  zookeeper_info:
+    servers: [zk1:2181, zk2:2181, zk3:2181]
+  register: ensemble
+  until: ensemble.serving == 3 and ensemble.leaders == 1
+  retries: 30
+  delay: 2
+
+- name: Check that broker 1 is registered
+  zookeeper_info:
+    servers: [zk1:2181]
+    paths: [/kafka/brokers/ids/1]
+  register: zk
+  failed_when: not zk.znodes['/kafka/brokers/ids/1'].exists
+'''
+
+RETURN = r'''
+servers:
+  description: One entry per server, in the order given.
+  returned: always
+  type: list
+  elements: dict
+  contains:
+    server: {description: The server as given., type: str}
+    serving: {description: Whether it serves requests (has a mode)., type: bool}
+    mode: {description: leader, follower, standalone or observer; null when not serving., type: str}
+    zxid: {description: Last zxid seen., type: str}
+    version: {description: ZooKeeper version., type: str}
+    error: {description: Why it could not be asked, if so., type: str}
+serving:
+  description: Number of servers that serve.
+  returned: always
+  type: int
+leaders:
+  description: Number of servers in mode leader or standalone.
+  returned: always
+  type: int
+znodes:
+  description: For each path, whether it exists, its data and its children.
+  returned: always
+  type: dict
+  sample: {"/kafka/brokers/ids": {"exists": true, "data": "", "children": ["1", "2", "3"]}}
+'''
+
+from ansible.module_utils.basic import AnsibleModule
+from ansible.module_utils.zookeeper_client import (
+    ZooKeeperError, ZooKeeperReader, four_letter_word, parse_srvr)
+
+
+def main():
+    module = AnsibleModule(
+        argument_spec=dict(
+            servers=dict(type='list', elements='str', required=True),
+            paths=dict(type='list', elements='str', default=[]),
+            timeout=dict(type='float', default=5.0),
+        ),
+        supports_check_mode=True,
+    )
+    timeout = module.params['timeout']
+
+    servers = []
+    for server in module.params['servers']:
+        try:
+            status = parse_srvr(four_letter_word(server, 'srvr', timeout))
+            status.pop('raw')
+            status['error'] = None
+        except OSError as exc:
+            status = {'serving': False, 'mode': None, 'zxid': None, 'version': None, 'node_count': None,
+                      'error': str(exc)}
+        status['server'] = server
+        servers.append(status)
+
+    znodes = {}
+    if module.params['paths']:
+        serving = [s['server'] for s in servers if s['serving']]
+        if not serving:
+            module.fail_json(msg='no ZooKeeper server serves, cannot read znodes', servers=servers)
+        try:
+            with ZooKeeperReader(serving[0], timeout=timeout) as zk:
+                for path in module.params['paths']:
+                    data = zk.get(path)
+                    znodes[path] = {'exists': data is not None, 'data': data,
+                                    'children': zk.children(path) or []}
+        except (OSError, ZooKeeperError) as exc:
+            module.fail_json(msg='reading znodes from %s failed: %s' % (serving[0], exc), servers=servers)
+
+    module.exit_json(
+        changed=False,
+        servers=servers,
+        serving=sum(1 for s in servers if s['serving']),
+        leaders=sum(1 for s in servers if s['mode'] in ('leader', 'standalone')),
+        znodes=znodes,
+    )
+
+
+if __name__ == '__main__':
+    main()

@@ -1,0 +1,71 @@
+"""The cluster of the running Molecule scenario, as the tests on the controller see it."""
+
+import functools
+import os
+import socket
+
+import docker
+import testinfra
+from testinfra.utils.ansible_runner import AnsibleRunner
+
+
+class Cluster:
+    def __init__(self, inventory):
+        self.inventory = inventory
+        self.runner = AnsibleRunner(inventory)
+        self.docker = docker.from_env()
+
+    def hosts(self, group):
+        return sorted(self.runner.get_hosts(group))
+
+    def host(self, name):
+        return testinfra.get_host('ansible://%s?ansible_inventory=%s' % (name, self.inventory))
+
+    def variables(self, name):
+        return self.runner.get_variables(name)
+
+    @functools.lru_cache(maxsize=None)
+    def address(self, name):
+        networks = self.docker.containers.get(name).attrs['NetworkSettings']['Networks']
+        return next(net['IPAddress'] for net in networks.values() if net['IPAddress'])
+
+    def broker_id(self, name):
+        return int(self.variables(name)['kafka_broker_id'])
+
+    def bootstrap(self, name):
+        return '%s:9092' % self.address(name)
+
+    def bootstrap_servers(self):
+        return [self.bootstrap(name) for name in self.hosts('kafka')]
+
+    def zookeeper_servers(self):
+        return ['%s:2181' % self.address(name) for name in self.hosts('zookeeper')]
+
+
+def four_letter_word(server, word='srvr', timeout=5.0):
+    host, port = server.rsplit(':', 1)
+    with socket.create_connection((host, int(port)), timeout=timeout) as sock:
+        sock.sendall(word.encode())
+        data = b''
+        while chunk := sock.recv(4096):
+            data += chunk
+    return data.decode()
+
+
+def zookeeper_mode(server):
+    """'leader', 'follower', 'standalone', or None when the member does not serve."""
+    try:
+        answer = four_letter_word(server)
+    except OSError:
+        return None
+    for line in answer.splitlines():
+        if line.startswith('Mode:'):
+            return line.split(':', 1)[1].strip()
+    return None
+
+
+def molecule_cluster():
+    inventory = os.environ.get('MOLECULE_INVENTORY_FILE')
+    if not inventory:
+        raise RuntimeError('these tests run inside `molecule verify` (MOLECULE_INVENTORY_FILE is not set)')
+    return Cluster(inventory)

@@ -1,0 +1,227 @@
+#!/usr/bin/env bash
+# Assemble the Kafka and ZooKeeper binary archives from Maven Central, in the layout of the official
+# Apache tarballs, for places that cannot reach the Apache mirrors:
+#   kafka_<scala>-<kafka>.tgz            kafka_<scala>-<kafka>/{bin,config,libs,licenses}
+#   apache-zookeeper-<zk>-bin.tar.gz     apache-zookeeper-<zk>-bin/{bin,conf,lib}
+# each with an Apache-style <archive>.sha512 beside it. Maven resolves the jars (with its own
+# configured repository); the launch scripts and configs come from tools/dist/.
+# Archives are reproducible (fixed order, owner and time), so their checksums are stable.
+# Output: ${KAFKA_ANSIBLE_CACHE:-~/.cache/kafka-ansible}/dist/. Re-runs with unchanged inputs do nothing.
+set -euo pipefail
+
+KAFKA_VERSION="${KAFKA_VERSION:-3.9.2}"
+SCALA_VERSION="${SCALA_VERSION:-2.13}"
+ZOOKEEPER_VERSION="${ZOOKEEPER_VERSION:-3.8.6}"
+# The official Kafka 3.9.2 tarball ships this netty (plain resolution would take ZooKeeper's older one).
+NETTY_VERSION="${NETTY_VERSION:-4.1.125.Final}"
+# Timestamp of every file in the archives (2024-01-01), so that rebuilds are byte-identical.
+SOURCE_DATE_EPOCH="${SOURCE_DATE_EPOCH:-1704067200}"
+
+here="$(cd "$(dirname "$0")" && pwd)"
+src="$here/dist"
+out="${KAFKA_ANSIBLE_CACHE:-$HOME/.cache/kafka-ansible}/dist"
+
+kafka_name="kafka_${SCALA_VERSION}-${KAFKA_VERSION}"
+kafka_archive="$kafka_name.tgz"
+zk_name="apache-zookeeper-${ZOOKEEPER_VERSION}-bin"
+zk_archive="$zk_name.tar.gz"
+
+# Kafka command-line tools: one generated script each, as in the official bin/.
+# Columns: script name, default heap ("-": kafka-run-class.sh's 256M), main class [fixed args].
+KAFKA_TOOLS='
+kafka-topics                  -     org.apache.kafka.tools.TopicCommand
+kafka-console-producer        512M  kafka.tools.ConsoleProducer
+kafka-console-consumer        512M  org.apache.kafka.tools.consumer.ConsoleConsumer
+kafka-configs                 -     kafka.admin.ConfigCommand
+kafka-consumer-groups         -     org.apache.kafka.tools.consumer.group.ConsumerGroupCommand
+kafka-reassign-partitions     -     org.apache.kafka.tools.reassign.ReassignPartitionsCommand
+kafka-storage                 -     kafka.tools.StorageTool
+kafka-metadata-quorum         -     org.apache.kafka.tools.MetadataQuorumCommand
+kafka-features                -     org.apache.kafka.tools.FeatureCommand
+kafka-cluster                 -     org.apache.kafka.tools.ClusterTool
+kafka-broker-api-versions     -     kafka.admin.BrokerApiVersionsCommand
+kafka-acls                    -     kafka.admin.AclCommand
+kafka-leader-election         -     org.apache.kafka.tools.LeaderElectionCommand
+kafka-log-dirs                -     org.apache.kafka.tools.LogDirsCommand
+kafka-get-offsets             -     org.apache.kafka.tools.GetOffsetShell
+kafka-delete-records          -     org.apache.kafka.tools.DeleteRecordsCommand
+kafka-dump-log                -     kafka.tools.DumpLogSegments
+kafka-transactions            -     org.apache.kafka.tools.TransactionsCommand
+kafka-delegation-tokens       -     org.apache.kafka.tools.DelegationTokenCommand
+kafka-replica-verification    -     org.apache.kafka.tools.ReplicaVerificationTool
+kafka-producer-perf-test      512M  org.apache.kafka.tools.ProducerPerformance
+kafka-consumer-perf-test      512M  org.apache.kafka.tools.ConsumerPerformance
+kafka-verifiable-producer     512M  org.apache.kafka.tools.VerifiableProducer
+kafka-verifiable-consumer     512M  org.apache.kafka.tools.VerifiableConsumer
+zookeeper-shell               -     org.apache.zookeeper.ZooKeeperMainWithTlsSupportForKafka -server
+zookeeper-security-migration  -     kafka.admin.ZkSecurityMigrator
+'
+# Classes that the hand-written launchers start or the servers need, checked like the table's.
+KAFKA_MAINS="kafka.Kafka"
+ZK_MAINS="org.apache.zookeeper.server.quorum.QuorumPeerMain org.apache.zookeeper.ZooKeeperMain
+org.apache.zookeeper.client.FourLetterWordMain org.apache.zookeeper.version.VersionInfoMain
+com.codahale.metrics.MetricRegistry org.eclipse.jetty.server.Server ch.qos.logback.classic.Logger
+org.xerial.snappy.SnappyOutputStream org.jline.reader.LineReader"
+
+die() { echo "build-dist: $*" >&2; exit 1; }
+
+command -v java >/dev/null || die "java not found: install a JDK/JRE 11+ (e.g. openjdk-17-jre-headless)"
+command -v mvn >/dev/null || die "mvn not found: install Maven (e.g. apt-get install maven)"
+if command -v unzip >/dev/null; then list_jar() { unzip -Z1 "$1"; }
+elif command -v jar >/dev/null; then list_jar() { jar tf "$1"; }
+else die "unzip (or the JDK's jar) is needed to check the main classes"
+fi
+
+# Inputs of the build: this script, everything under tools/dist/ and the versions.
+inputs_hash="$(
+  cd "$here"
+  {
+    echo "$KAFKA_VERSION $SCALA_VERSION $ZOOKEEPER_VERSION $NETTY_VERSION $SOURCE_DATE_EPOCH"
+    find build-dist.sh dist -type f -print0 | LC_ALL=C sort -z | xargs -0 sha256sum
+  } | sha256sum | cut -c1-64
+)"
+
+# Cached when the archive, its checksum and a stamp of the same inputs are all there.
+is_current() {
+  [ -s "$out/$1" ] && [ -s "$out/$1.sha512" ] && [ "$(cat "$out/.$1.stamp" 2>/dev/null)" = "$inputs_hash" ]
+}
+
+mkdir -p "$out"
+# Built next to the output (same filesystem), so the final mv is an atomic rename.
+work="$(mktemp -d "$out/.build.XXXXXX")"
+trap 'rm -rf "$work"' EXIT
+
+# Copy a pom's runtime closure into $2 and list its coordinates in $3.
+resolve() {
+  local pom="$1" dest="$2" list="$3"; shift 3
+  # Maven's output is kept for failures only (quiet mode still prints stray terminal codes).
+  mvn -q -B -f "$pom" "$@" \
+    dependency:copy-dependencies dependency:list \
+    -DincludeScope=runtime -DoutputDirectory="$dest" -DoutputFile="$list" -Dsort=true \
+    > "$work/mvn.log" 2>&1 \
+    || { cat "$work/mvn.log" >&2; die "Maven could not resolve $pom (are the versions on Maven Central? $*)"; }
+  # Keep "group:artifact:type:version" only.
+  sed -n 's/^ *\([^ ]*:[^ ]*\):[a-z]*\( .*\)\{0,1\}$/\1/p' "$list" > "$list.tmp" && mv "$list.tmp" "$list"
+}
+
+# Fail unless every named class is in one of the jars of directory $1.
+check_classes() {
+  local dir="$1" jar missing=""; shift
+  local index="$work/classes.txt"
+  for jar in "$dir"/*.jar; do list_jar "$jar"; done | sed -n 's#/#.#g; s/\.class$//p' | sort -u > "$index"
+  for class in "$@"; do
+    grep -qxF "$class" "$index" || missing="$missing $class"
+  done
+  [ -z "$missing" ] || die "classes missing from $dir:$missing"
+}
+
+# Print the checksum as `gpg --print-md SHA512 <file>` does (Apache's .sha512 format): upper-case
+# hex in blocks of 8, wrapped before column 80 and indented under the first block.
+apache_sha512() {
+  sha512sum "$1" | awk -v name="$(basename "$1")" '{
+    hex = toupper($1); line = name ": "; indent = length(line)
+    if (indent > 40) { print line; line = ""; indent = 0 }
+    pad = indent ? sprintf("%" indent "s", "") : " "
+    count = indent
+    for (i = 1; i <= 128; i += 8) {
+      if (i > 1) {
+        if (count + 9 > 79) { print line; line = pad; count = indent }
+        else { line = line " "; count++ }
+      }
+      line = line substr(hex, i, 8); count += 8
+    }
+    print line
+  }'
+}
+
+# Write $1/<archive> (reproducible tar+gzip of directory $2 under $1) and move it into $out.
+publish() {
+  local parent="$1" name="$2" archive="$3"
+  chmod -R u=rwX,go=rX "$parent/$name"
+  chmod 0755 "$parent/$name"/bin/*
+  tar -C "$parent" --sort=name --owner=0 --group=0 --numeric-owner --mtime="@$SOURCE_DATE_EPOCH" \
+    -cf - "$name" | gzip -9n > "$work/$archive"
+  (cd "$work" && apache_sha512 "$archive" > "$archive.sha512")
+  # Archive first, checksum second, stamp last: an interruption leaves no stamp, so a rebuild.
+  rm -f "$out/.$archive.stamp"
+  mv -f "$work/$archive" "$out/$archive"
+  mv -f "$work/$archive.sha512" "$out/$archive.sha512"
+  echo "$inputs_hash" > "$out/.$archive.stamp"
+}
+
+build_kafka() {
+  local root="$work/kafka/$kafka_name"
+  mkdir -p "$root/libs" "$root/licenses"
+  echo "build-dist: resolving Kafka $KAFKA_VERSION (Scala $SCALA_VERSION, netty $NETTY_VERSION)"
+  resolve "$src/kafka/pom.xml" "$root/libs" "$work/kafka-deps.txt" \
+    -Dkafka.version="$KAFKA_VERSION" -Dscala.version="$SCALA_VERSION" -Dnetty.version="$NETTY_VERSION"
+
+  cp -R "$src/kafka/bin" "$src/kafka/config" "$root/"
+  local name heap main
+  while read -r name heap main; do
+    [ -n "$name" ] || continue
+    {
+      echo '#!/usr/bin/env bash'
+      echo "# $name: generated by tools/build-dist.sh, same main class and defaults as upstream."
+      [ "$heap" = "-" ] || echo "export KAFKA_HEAP_OPTS=\"\${KAFKA_HEAP_OPTS:--Xmx$heap}\""
+      echo "exec \"\$(dirname \"\$0\")/kafka-run-class.sh\" $main \"\$@\""
+    } > "$root/bin/$name.sh"
+  done <<< "$KAFKA_TOOLS"
+  # shellcheck disable=SC2046 # one word per main class
+  check_classes "$root/libs" $KAFKA_MAINS $(awk 'NF {print $3}' <<< "$KAFKA_TOOLS")
+
+  {
+    cat <<EOF
+This distribution of Kafka $KAFKA_VERSION (Scala $SCALA_VERSION) was assembled by tools/build-dist.sh
+of the kafka-ansible project, not by the Apache Kafka project. The jars in libs/ are the
+unmodified artifacts published on Maven Central: the runtime closure of kafka_$SCALA_VERSION,
+kafka-tools, slf4j-reload4j and reload4j, with netty pinned to $NETTY_VERSION. Each jar carries
+its own licence in META-INF/; Kafka and most of its dependencies are under the Apache License
+2.0. bin/ and config/ were written for the project. Artifacts (group:artifact:type:version):
+
+EOF
+    cat "$work/kafka-deps.txt"
+  } > "$root/licenses/README"
+
+  publish "$work/kafka" "$kafka_name" "$kafka_archive"
+}
+
+build_zookeeper() {
+  local root="$work/zookeeper/$zk_name"
+  mkdir -p "$root/lib"
+  echo "build-dist: resolving ZooKeeper $ZOOKEEPER_VERSION"
+  resolve "$src/zookeeper/pom.xml" "$root/lib" "$work/zk-deps.txt" \
+    -Dzookeeper.version="$ZOOKEEPER_VERSION"
+
+  cp -R "$src/zookeeper/bin" "$src/zookeeper/conf" "$root/"
+  # shellcheck disable=SC2086 # one word per main class
+  check_classes "$root/lib" $ZK_MAINS
+
+  {
+    cat <<EOF
+This distribution of ZooKeeper $ZOOKEEPER_VERSION was assembled by tools/build-dist.sh of the
+kafka-ansible project, not by the Apache ZooKeeper project. The jars in lib/ are the unmodified
+artifacts published on Maven Central: the runtime closure of zookeeper, plus what its pom marks
+'provided' (metrics, CLI, AdminServer, snappy, jline) at the versions ZooKeeper's parent pom
+manages. Each jar carries its own licence in META-INF/. bin/ and conf/ were written for the
+project. Artifacts (group:artifact:type:version):
+
+EOF
+    cat "$work/zk-deps.txt"
+  } > "$root/README.dist"
+
+  publish "$work/zookeeper" "$zk_name" "$zk_archive"
+}
+
+for archive in "$kafka_archive" "$zk_archive"; do
+  if is_current "$archive"; then
+    echo "build-dist: $archive is up to date (inputs unchanged), nothing to do"
+  elif [ "$archive" = "$kafka_archive" ]; then
+    build_kafka
+  else
+    build_zookeeper
+  fi
+done
+
+echo "$out/$kafka_archive"
+echo "$out/$zk_archive"
