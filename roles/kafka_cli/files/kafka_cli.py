@@ -1,0 +1,177 @@
+#!/usr/bin/python3
+"""Kafka's command-line tools under Confluent's names, preconfigured for this cluster.
+
+Installed by the Ansible role kafka_cli: /usr/local/bin/<name> links here and runs
+<kafka_home>/bin/<name>.sh with the same arguments, except that
+  - tools that talk to the brokers get `--bootstrap-server <every broker>` when the command line
+    names no brokers (no --bootstrap-server, --broker-list, --zookeeper, ...);
+  - the `--zookeeper HOST:PORT[/chroot]` of Kafka 1.x/2.x course material (gone from the 3.x tools)
+    is replaced by the brokers registered in that ZooKeeper, with a one-line notice on stderr;
+  - zookeeper-shell connects to the cluster's ensemble and chroot when no server is given.
+The cluster's addresses come from /etc/kafka-cli/cluster.json (written by the role).
+"""
+
+import json
+import os
+import sys
+
+sys.path.insert(0, os.path.dirname(os.path.realpath(__file__)))
+from zookeeper_client import ZooKeeperError, ZooKeeperReader  # noqa: E402
+
+CONFIG = os.environ.get('KAFKA_CLI_CONFIG', '/etc/kafka-cli/cluster.json')
+
+# Tools that connect to the brokers with --bootstrap-server.
+BOOTSTRAP_TOOLS = {
+    'kafka-topics', 'kafka-console-producer', 'kafka-console-consumer', 'kafka-configs',
+    'kafka-consumer-groups', 'kafka-acls', 'kafka-reassign-partitions', 'kafka-broker-api-versions',
+    'kafka-get-offsets', 'kafka-leader-election', 'kafka-log-dirs', 'kafka-delete-records',
+    'kafka-transactions', 'kafka-features', 'kafka-cluster', 'kafka-delegation-tokens',
+    'kafka-consumer-perf-test', 'kafka-verifiable-producer', 'kafka-verifiable-consumer',
+}
+# Options that already say where the cluster is.
+CLUSTER_OPTIONS = ('--bootstrap-server', '--broker-list', '--zookeeper', '--authorizer-properties')
+# kafka-configs 3.9 still has its own --zookeeper (SCRAM credentials before the brokers start).
+NATIVE_ZOOKEEPER = {'kafka-configs'}
+ZOOKEEPER_SHELL_COMMANDS = {
+    'addWatch', 'addauth', 'close', 'config', 'connect', 'create', 'delete', 'deleteall', 'delquota',
+    'get', 'getAcl', 'getAllChildrenNumber', 'getEphemerals', 'history', 'listquota', 'ls',
+    'printwatches', 'quit', 'reconfig', 'redo', 'removewatches', 'rmr', 'set', 'setAcl', 'setquota',
+    'stat', 'sync', 'version', 'whoami',
+}
+
+
+def die(tool, message):
+    sys.stderr.write('%s: %s\n' % (tool, message))
+    sys.exit(1)
+
+
+def option_index(args, name):
+    """Index of `name` or `name=value` in args, or None."""
+    for index, arg in enumerate(args):
+        if arg == name or arg.startswith(name + '='):
+            return index
+    return None
+
+
+def pop_option(args, name):
+    """Remove `name value` or `name=value` from args; return the value (None when absent)."""
+    index = option_index(args, name)
+    if index is None:
+        return None
+    arg = args.pop(index)
+    if '=' in arg:
+        return arg.split('=', 1)[1]
+    if index >= len(args):
+        return ''
+    return args.pop(index)
+
+
+def broker_address(registration):
+    """host:port of a broker's registration znode (its PLAINTEXT listener when it has several)."""
+    endpoints = registration.get('endpoints') or []
+    protocols = registration.get('listener_security_protocol_map') or {}
+    for endpoint in endpoints:
+        listener, _, address = endpoint.partition('://')
+        if protocols.get(listener, listener) == 'PLAINTEXT':
+            return address
+    if endpoints:
+        return endpoints[0].partition('://')[2]
+    if registration.get('host'):
+        return '%s:%s' % (registration['host'], registration['port'])
+    return None
+
+
+def brokers_in_zookeeper(spec, default_chroot):
+    """The brokers registered in the ZooKeeper `host:port[,host:port][/chroot]`, and where they were found.
+
+    Without a chroot in `spec`, the cluster's chroot is tried first, then the root.
+    """
+    servers, slash, chroot = spec.partition('/')
+    roots = ['/' + chroot.strip('/')] if slash else [default_chroot, '']
+    roots = [root.rstrip('/') for root in dict.fromkeys(roots)]
+    errors = []
+    for server in [s for s in servers.split(',') if s]:
+        try:
+            with ZooKeeperReader(server) as zookeeper:
+                for root in roots:
+                    ids = zookeeper.children(root + '/brokers/ids')
+                    if not ids:
+                        continue
+                    addresses = []
+                    for broker_id in sorted(ids, key=lambda i: int(i) if i.isdigit() else i):
+                        data = zookeeper.get('%s/brokers/ids/%s' % (root, broker_id))
+                        address = broker_address(json.loads(data)) if data else None
+                        if address:
+                            addresses.append(address)
+                    if addresses:
+                        return addresses, server + root
+                errors.append('%s: no broker registered under %s' % (
+                    server, ' or '.join((root or '/') + '/brokers/ids' for root in roots)))
+        except (OSError, ValueError, ZooKeeperError) as error:
+            errors.append('%s: %s' % (server, error))
+    raise LookupError('; '.join(errors) or 'no ZooKeeper server in %r' % spec)
+
+
+def rewrite(tool, args, config):
+    """The arguments to run <tool>.sh with."""
+    args = list(args)
+    bootstrap = ','.join(config.get('bootstrap_servers') or [])
+
+    if tool == 'zookeeper-shell':
+        first = args[0] if args else ''
+        if not first or first.startswith('-') or first in ZOOKEEPER_SHELL_COMMANDS:
+            args.insert(0, config['zookeeper_connect'])
+        return args
+
+    if tool == 'kafka-producer-perf-test':
+        # No --bootstrap-server here: bootstrap.servers goes into --producer-props.
+        given = any(a.startswith('bootstrap.servers=') for a in args) or option_index(args, '--producer.config') is not None
+        if bootstrap and not given:
+            index = option_index(args, '--producer-props')
+            if index is None:
+                args += ['--producer-props', 'bootstrap.servers=' + bootstrap]
+            else:
+                args.insert(index + 1, 'bootstrap.servers=' + bootstrap)
+        return args
+
+    if tool not in BOOTSTRAP_TOOLS:
+        return args
+
+    if tool not in NATIVE_ZOOKEEPER and option_index(args, '--zookeeper') is not None:
+        spec = pop_option(args, '--zookeeper')
+        if option_index(args, '--bootstrap-server') is None:
+            try:
+                brokers, where = brokers_in_zookeeper(spec, config.get('zookeeper_chroot', ''))
+            except LookupError as error:
+                die(tool, '--zookeeper %s: cannot find the brokers of that cluster (%s)' % (spec, error))
+            args = ['--bootstrap-server', ','.join(brokers)] + args
+            sys.stderr.write('%s: Kafka 3 tools have no --zookeeper; using --bootstrap-server %s (the brokers '
+                             'registered in %s)\n' % (tool, ','.join(brokers), where))
+        return args
+
+    if bootstrap and not any(option_index(args, name) is not None for name in CLUSTER_OPTIONS):
+        args = ['--bootstrap-server', bootstrap] + args
+    return args
+
+
+def main():
+    tool = os.path.basename(sys.argv[0])
+    if tool.endswith('.py'):
+        # Run directly: kafka_cli.py <tool> [args...]
+        if len(sys.argv) < 2:
+            die('kafka_cli', 'usage: kafka_cli.py TOOL [ARGS...], or run it through a link named after the tool')
+        tool = sys.argv.pop(1)
+    try:
+        with open(CONFIG, encoding='utf-8') as handle:
+            config = json.load(handle)
+    except (OSError, ValueError) as error:
+        die(tool, 'cannot read the cluster configuration %s: %s' % (CONFIG, error))
+    script = os.path.join(config.get('kafka_home', '/opt/kafka'), 'bin', tool + '.sh')
+    if not os.access(script, os.X_OK):
+        die(tool, '%s is not installed on this node' % script)
+    args = rewrite(tool, sys.argv[1:], config)
+    os.execv(script, [script] + args)
+
+
+if __name__ == '__main__':
+    main()
