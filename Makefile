@@ -21,7 +21,7 @@ lint: venv
 	ansible-lint
 
 unit: venv
-	pytest -q tests/unit
+	pytest -q tests/unit tests/playbooks
 
 ## make test: lint, unit tests, then Molecule (with its idempotence step) on real containers
 test: lint unit

@@ -1,0 +1,59 @@
+"""The preflight refuses bad inventories with a message that names the problem.
+
+Every host is this machine (local connection): the checks need facts, not a cluster.
+"""
+
+import json
+import os
+import subprocess
+import sys
+
+import pytest
+
+ROOT = os.path.abspath(os.path.join(os.path.dirname(__file__), '..', '..'))
+
+
+def run_preflight(tmp_path, zookeeper, kafka, extra_vars=None):
+    """zookeeper/kafka: {host: id or None}; returns (rc, output)."""
+    def group(hosts, key):
+        return {'hosts': {h: ({key: i} if i is not None else {}) for h, i in hosts.items()}}
+    inventory = {'all': {'vars': {'ansible_connection': 'local', 'ansible_python_interpreter': sys.executable},
+                         'children': {}}}
+    if zookeeper is not None:
+        inventory['all']['children']['zookeeper'] = group(zookeeper, 'zookeeper_id')
+    if kafka is not None:
+        inventory['all']['children']['kafka'] = group(kafka, 'kafka_broker_id')
+    path = tmp_path / 'hosts.json'
+    path.write_text(json.dumps(inventory))
+    command = ['ansible-playbook', 'playbooks/preflight.yml', '-i', str(path)]
+    if extra_vars:
+        command += ['-e', json.dumps(extra_vars)]
+    env = dict(os.environ, ANSIBLE_NOCOLOR='1', ANSIBLE_LOCALHOST_WARNING='false')
+    result = subprocess.run(command, cwd=ROOT, env=env, capture_output=True, text=True, timeout=300)
+    return result.returncode, result.stdout + result.stderr
+
+
+GOOD_ZK = {'zk1': 1, 'zk2': 2, 'zk3': 3}
+GOOD_KAFKA = {'k1': 1, 'k2': 2, 'k3': 3}
+
+
+def test_a_good_inventory_passes(tmp_path):
+    rc, output = run_preflight(tmp_path, GOOD_ZK, GOOD_KAFKA)
+    assert rc == 0, output
+
+
+@pytest.mark.parametrize('zookeeper, kafka, extra, message', [
+    ({'zk1': 1, 'zk2': 2}, GOOD_KAFKA, None, 'must hold this host and an odd number of hosts'),
+    ({'zk1': 1, 'zk2': 1, 'zk3': 3}, GOOD_KAFKA, None, 'needs its own integer zookeeper_id from 1 to 255'),
+    ({'zk1': 1, 'zk2': None, 'zk3': 3}, GOOD_KAFKA, None, "'zk2': 'MISSING'"),
+    ({'zk1': 1, 'zk2': 300, 'zk3': 3}, GOOD_KAFKA, None, 'needs its own integer zookeeper_id from 1 to 255'),
+    (GOOD_ZK, {'k1': 1, 'k2': 1, 'k3': 3}, None, 'needs its own integer kafka_broker_id'),
+    (GOOD_ZK, {'k1': 1, 'k2': None, 'k3': 3}, None, "'k2': 'MISSING'"),
+    (None, GOOD_KAFKA, None, "needs a 'zookeeper' group"),
+    (GOOD_ZK, None, None, "and a 'kafka' group"),
+    (GOOD_ZK, GOOD_KAFKA, {'kafka_version': '4.0.0'}, 'Kafka 4.0.0 has no ZooKeeper mode'),
+])
+def test_bad_inventories_are_refused_with_a_clear_message(tmp_path, zookeeper, kafka, extra, message):
+    rc, output = run_preflight(tmp_path, zookeeper, kafka, extra)
+    assert rc != 0
+    assert message in ' '.join(output.split()), output
