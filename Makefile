@@ -28,6 +28,8 @@ test: lint unit
 	tools/prepare.sh
 	molecule test
 	molecule test --scenario-name failover
+	@cat .cache/failover/figures.md 2>/dev/null || true
 
+## make bench: KAFKA_BOOTSTRAP_SERVERS=h1:9092,... [KAFKA_TOPICS_SH=/opt/kafka/bin/kafka-topics.sh]
 bench: venv
 	python tests/benchmark/bench_topics.py

@@ -5,7 +5,7 @@
 set -euo pipefail
 
 IMAGE_NAME="${KAFKA_ANSIBLE_IMAGE:-kafka-ansible-debian12}"
-PACKAGES="systemd,systemd-sysv,dbus,python3,python3-venv,procps,iproute2,iptables,iputils-ping,ca-certificates,openjdk-17-jre-headless,less,netbase"
+PACKAGES="systemd,systemd-sysv,dbus,python3,python3-venv,python3-packaging,procps,iproute2,iptables,iputils-ping,ca-certificates,openjdk-17-jre-headless,less,netbase"
 tag="$(sha256sum "$0" | cut -c1-12)"
 
 if docker image inspect "${IMAGE_NAME}:${tag}" >/dev/null 2>&1; then

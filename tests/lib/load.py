@@ -242,7 +242,7 @@ class Probe:
             if self.registered() != sorted(brokers):
                 return False
             parts = self.partitions()
-            return parts and all(p['leader'] >= 0 and sorted(p['isr']) == sorted(p['replicas']) for p in parts)
+            return all(p['leader'] >= 0 and sorted(p['isr']) == sorted(p['replicas']) for p in parts)
         self.wait_until(healed, timeout, 'every broker is registered and every ISR is full', interval=1)
         return time.monotonic() - start
 

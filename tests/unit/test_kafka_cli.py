@@ -1,0 +1,67 @@
+"""The launcher of roles/kafka_cli: how it rewrites the command lines of the Kafka tools."""
+
+import importlib.util
+import os
+
+import pytest
+
+ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+_spec = importlib.util.spec_from_file_location('kafka_cli', os.path.join(ROOT, 'roles/kafka_cli/files/kafka_cli.py'))
+kafka_cli = importlib.util.module_from_spec(_spec)
+_spec.loader.exec_module(kafka_cli)
+
+CONFIG = {'bootstrap_servers': ['b1:9092', 'b2:9092'], 'zookeeper_connect': 'z1:2181,z2:2181/kafka',
+          'zookeeper_chroot': '/kafka', 'kafka_home': '/opt/kafka'}
+
+
+@pytest.mark.parametrize('tool, args, expected', [
+    ('kafka-topics', ['--list'], ['--bootstrap-server', 'b1:9092,b2:9092', '--list']),
+    ('kafka-topics', ['--bootstrap-server', 'x:1', '--list'], ['--bootstrap-server', 'x:1', '--list']),
+    ('kafka-topics', ['--bootstrap-server=x:1', '--list'], ['--bootstrap-server=x:1', '--list']),
+    ('kafka-console-producer', ['--broker-list', 'x:1', '--topic', 't'], ['--broker-list', 'x:1', '--topic', 't']),
+    ('kafka-configs', ['--zookeeper', 'z:2181', '--describe'], ['--zookeeper', 'z:2181', '--describe']),
+    ('kafka-acls', ['--authorizer-properties', 'zookeeper.connect=z:2181', '--list'],
+     ['--authorizer-properties', 'zookeeper.connect=z:2181', '--list']),
+    ('kafka-dump-log', ['--files', 'x.log'], ['--files', 'x.log']),
+    ('kafka-producer-perf-test', ['--topic', 't'], ['--topic', 't', '--producer-props', 'bootstrap.servers=b1:9092,b2:9092']),
+    ('kafka-producer-perf-test', ['--producer-props', 'acks=1', '--topic', 't'],
+     ['--producer-props', 'bootstrap.servers=b1:9092,b2:9092', 'acks=1', '--topic', 't']),
+    ('kafka-producer-perf-test', ['--producer-props', 'bootstrap.servers=x:1'], ['--producer-props', 'bootstrap.servers=x:1']),
+    ('zookeeper-shell', [], ['z1:2181,z2:2181/kafka']),
+    ('zookeeper-shell', ['ls', '/brokers/ids'], ['z1:2181,z2:2181/kafka', 'ls', '/brokers/ids']),
+    ('zookeeper-shell', ['public00:2181', 'ls', '/'], ['public00:2181', 'ls', '/']),
+    ('zookeeper-shell', ['public00', 'ls', '/'], ['public00', 'ls', '/']),
+])
+def test_rewrite(tool, args, expected):
+    assert kafka_cli.rewrite(tool, args, CONFIG) == expected
+
+
+def test_zookeeper_option_becomes_the_registered_brokers(monkeypatch, capsys):
+    seen = []
+
+    def brokers(spec, chroot):
+        seen.append((spec, chroot))
+        return ['k1:9092', 'k2:9092'], 'z:2181/kafka'
+
+    monkeypatch.setattr(kafka_cli, 'brokers_in_zookeeper', brokers)
+    args = kafka_cli.rewrite('kafka-topics', ['--zookeeper', 'z:2181', '--create', '--topic', 't'], CONFIG)
+    assert args == ['--bootstrap-server', 'k1:9092,k2:9092', '--create', '--topic', 't']
+    assert seen == [('z:2181', '/kafka')]
+    notice = capsys.readouterr().err.splitlines()
+    assert len(notice) == 1 and 'no --zookeeper' in notice[0] and 'k1:9092,k2:9092' in notice[0]
+
+
+def test_unreachable_zookeeper_fails_with_a_message(capsys):
+    with pytest.raises(SystemExit):
+        kafka_cli.rewrite('kafka-topics', ['--zookeeper=127.0.0.1:1', '--list'], CONFIG)
+    assert 'cannot find the brokers' in capsys.readouterr().err
+
+
+@pytest.mark.parametrize('registration, expected', [
+    ({'endpoints': ['PLAINTEXT://h:9092'], 'host': 'h', 'port': 9092}, 'h:9092'),
+    ({'endpoints': ['INTERNAL://i:9093', 'EXTERNAL://e:9092'],
+      'listener_security_protocol_map': {'INTERNAL': 'SSL', 'EXTERNAL': 'PLAINTEXT'}}, 'e:9092'),
+    ({'endpoints': [], 'host': 'old', 'port': 9092}, 'old:9092'),
+])
+def test_broker_address(registration, expected):
+    assert kafka_cli.broker_address(registration) == expected
