@@ -2,7 +2,7 @@
 VENV := .venv
 export PATH := $(CURDIR)/$(VENV)/bin:$(PATH)
 
-.PHONY: venv sandbox sandbox-down lint unit test molecule failover bench
+.PHONY: venv sandbox sandbox-down lint unit test bench
 
 venv: $(VENV)/.installed
 $(VENV)/.installed: requirements.txt
