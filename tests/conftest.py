@@ -1,6 +1,12 @@
 import os
+import sys
 
 import pytest
+
+# The checkout is the collection kafka_ansible.cluster (collections/ links it under that name):
+# tests import its plugins as ansible_collections.kafka_ansible.cluster.plugins.*, as Ansible does.
+COLLECTIONS = os.path.join(os.path.dirname(os.path.abspath(__file__)), '..', 'collections')
+sys.path.insert(0, os.path.abspath(COLLECTIONS))
 
 
 def pytest_configure(config):

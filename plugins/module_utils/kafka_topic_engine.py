@@ -12,9 +12,9 @@ from __future__ import annotations
 import time
 import traceback
 
-from ansible.module_utils.kafka_connection import (
+from ansible_collections.kafka_ansible.cluster.plugins.module_utils.kafka_connection import (
     MAX_BACKOFF, AlterConfigOp, ConfigResource, Errors, KafkaAdmin, TopicPartition)
-from ansible.module_utils.kafka_topic_plan import (
+from ansible_collections.kafka_ansible.cluster.plugins.module_utils.kafka_topic_plan import (
     PlanError, build_plan, create_chunks, diff_entries, validate_topics)
 
 # Argument spec of one topic, shared by kafka_topic (top level) and kafka_topics (list items).

@@ -27,8 +27,8 @@ options:
         RV(blockers).
     type: int
 extends_documentation_fragment:
-  - kafka
-  - action_common_attributes
+  - kafka_ansible.cluster.kafka
+  - ansible.builtin.action_common_attributes
 attributes:
   check_mode:
     support: full
@@ -123,7 +123,7 @@ reason:
 """
 
 from ansible.module_utils.basic import AnsibleModule
-from ansible.module_utils.kafka_connection import (
+from ansible_collections.kafka_ansible.cluster.plugins.module_utils.kafka_connection import (
     CONNECTION_ARGUMENT_SPEC, CONNECTION_REQUIRED_IF, ConfigResource, KafkaAdmin)
 
 MIN_ISR = 'min.insync.replicas'

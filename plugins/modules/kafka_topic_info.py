@@ -28,8 +28,8 @@ options:
     type: bool
     default: false
 extends_documentation_fragment:
-  - kafka
-  - action_common_attributes
+  - kafka_ansible.cluster.kafka
+  - ansible.builtin.action_common_attributes
 attributes:
   check_mode:
     support: full
@@ -96,9 +96,9 @@ topics:
 import re
 
 from ansible.module_utils.basic import AnsibleModule
-from ansible.module_utils.kafka_connection import CONNECTION_ARGUMENT_SPEC, CONNECTION_REQUIRED_IF, KafkaAdmin
-from ansible.module_utils.kafka_topic_engine import read_configs, read_metadata
-from ansible.module_utils.kafka_topic_plan import describe
+from ansible_collections.kafka_ansible.cluster.plugins.module_utils.kafka_connection import CONNECTION_ARGUMENT_SPEC, CONNECTION_REQUIRED_IF, KafkaAdmin
+from ansible_collections.kafka_ansible.cluster.plugins.module_utils.kafka_topic_engine import read_configs, read_metadata
+from ansible_collections.kafka_ansible.cluster.plugins.module_utils.kafka_topic_plan import describe
 
 
 def main():

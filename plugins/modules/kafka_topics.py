@@ -100,8 +100,8 @@ options:
     type: int
     default: 300
 extends_documentation_fragment:
-  - kafka
-  - action_common_attributes
+  - kafka_ansible.cluster.kafka
+  - ansible.builtin.action_common_attributes
 attributes:
   check_mode:
     support: full
@@ -210,8 +210,8 @@ errors:
 """
 
 from ansible.module_utils.basic import AnsibleModule
-from ansible.module_utils.kafka_connection import CONNECTION_ARGUMENT_SPEC, CONNECTION_REQUIRED_IF
-from ansible.module_utils.kafka_topic_engine import ENGINE_OPTIONS, TOPIC_OPTIONS, run_topics
+from ansible_collections.kafka_ansible.cluster.plugins.module_utils.kafka_connection import CONNECTION_ARGUMENT_SPEC, CONNECTION_REQUIRED_IF
+from ansible_collections.kafka_ansible.cluster.plugins.module_utils.kafka_topic_engine import ENGINE_OPTIONS, TOPIC_OPTIONS, run_topics
 
 
 def main():

@@ -87,7 +87,7 @@ znodes:
 '''
 
 from ansible.module_utils.basic import AnsibleModule
-from ansible.module_utils.zookeeper_client import (
+from ansible_collections.kafka_ansible.cluster.plugins.module_utils.zookeeper_client import (
     ZooKeeperError, ZooKeeperReader, four_letter_word, parse_srvr)
 
 

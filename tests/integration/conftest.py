@@ -8,13 +8,10 @@ import subprocess
 import sys
 import uuid
 
-import ansible.module_utils
 import pytest
 from kafka.admin import ConfigResource, KafkaAdminClient
 
-PLUGINS = os.path.abspath(os.path.join(os.path.dirname(__file__), '..', '..', 'plugins'))
-# Tests compare the module's built-in config list with the broker's.
-ansible.module_utils.__path__.append(os.path.join(PLUGINS, 'module_utils'))
+COLLECTIONS = os.path.abspath(os.path.join(os.path.dirname(__file__), '..', '..', 'collections'))
 # The ansible-playbook of this Python environment (it must import kafka-python), else PATH's.
 PLAYBOOK = os.path.join(os.path.dirname(sys.executable), 'ansible-playbook')
 if not os.path.exists(PLAYBOOK):
@@ -52,9 +49,7 @@ def ansible(bootstrap, tmp_path_factory):
     """run(module, args, check=False, diff=False) -> the task result dict of one ansible-playbook run."""
     workdir = tmp_path_factory.mktemp('plays')
     env = dict(os.environ,
-               ANSIBLE_LIBRARY=os.path.join(PLUGINS, 'modules'),
-               ANSIBLE_MODULE_UTILS=os.path.join(PLUGINS, 'module_utils'),
-               ANSIBLE_DOC_FRAGMENT_PLUGINS=os.path.join(PLUGINS, 'doc_fragments'),
+               ANSIBLE_COLLECTIONS_PATH=COLLECTIONS,
                ANSIBLE_STDOUT_CALLBACK='json',
                ANSIBLE_LOCALHOST_WARNING='false',
                ANSIBLE_DEPRECATION_WARNINGS='false')

@@ -10,7 +10,7 @@ import time
 import pytest
 from kafka.admin import ConfigResource
 
-from ansible.module_utils.kafka_topic_plan import KNOWN_TOPIC_CONFIGS
+from ansible_collections.kafka_ansible.cluster.plugins.module_utils.kafka_topic_plan import KNOWN_TOPIC_CONFIGS
 
 
 def wait_until(condition, what, timeout=60):

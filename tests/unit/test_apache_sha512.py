@@ -1,14 +1,11 @@
 """The apache_sha512 filter reads both formats Apache publishes, and nothing else."""
 
 import hashlib
-import os
-import sys
 
 import pytest
 from ansible.errors import AnsibleFilterError
 
-sys.path.insert(0, os.path.join(os.path.dirname(__file__), '..', '..', 'plugins', 'filter'))
-from apache_checksum import apache_sha512  # noqa: E402
+from ansible_collections.kafka_ansible.cluster.plugins.filter.apache_checksum import apache_sha512
 
 DIGEST = hashlib.sha512(b'kafka').hexdigest()
 

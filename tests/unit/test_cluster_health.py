@@ -1,6 +1,6 @@
 """The rolling-restart gate of kafka_cluster_health: a pure function of the cluster state."""
 
-from kafka_cluster_health import assess
+from ansible_collections.kafka_ansible.cluster.plugins.modules.kafka_cluster_health import assess
 
 
 def part(partition, replicas, isr, min_isr=2, topic='t', leader=None):

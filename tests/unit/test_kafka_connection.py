@@ -4,7 +4,7 @@ import kafka.errors as Errors
 import pytest
 from kafka.admin import KafkaAdminClient
 
-from ansible.module_utils.kafka_connection import admin_client_options, with_retries
+from ansible_collections.kafka_ansible.cluster.plugins.module_utils.kafka_connection import admin_client_options, with_retries
 
 PARAMS = {
     'bootstrap_servers': ['k1:9092', ' k2:9092 ', ''],

@@ -6,12 +6,12 @@ import os
 
 import pytest
 import yaml
-from ansible.module_utils import kafka_connection, kafka_topic_engine
+from ansible_collections.kafka_ansible.cluster.plugins.module_utils import kafka_connection, kafka_topic_engine
 from ansible.module_utils.testing import patch_module_args
 
-import kafka_topic
-import kafka_topic_info
-import kafka_topics
+from ansible_collections.kafka_ansible.cluster.plugins.modules import kafka_topic
+from ansible_collections.kafka_ansible.cluster.plugins.modules import kafka_topic_info
+from ansible_collections.kafka_ansible.cluster.plugins.modules import kafka_topics
 
 
 def run(module, args, capsys):
@@ -78,9 +78,9 @@ def test_info_rejects_a_bad_pattern(no_cluster, capsys):
 @pytest.mark.parametrize('module', [kafka_topics, kafka_topic, kafka_topic_info])
 def test_documentation_is_valid_yaml(module):
     doc = yaml.safe_load(module.DOCUMENTATION)
-    assert doc['module'] == module.__name__
+    assert doc['module'] == module.__name__.rsplit('.', 1)[-1]
     assert doc['attributes']['check_mode']['support'] == 'full'
-    assert 'kafka' in doc['extends_documentation_fragment']
+    assert 'kafka_ansible.cluster.kafka' in doc['extends_documentation_fragment']
     assert yaml.safe_load(module.EXAMPLES)
     assert yaml.safe_load(module.RETURN)
 

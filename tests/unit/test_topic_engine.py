@@ -5,8 +5,8 @@ from types import SimpleNamespace
 import pytest
 from kafka import TopicPartition
 
-from ansible.module_utils import kafka_topic_engine as engine
-from ansible.module_utils.kafka_topic_plan import PlanError
+from ansible_collections.kafka_ansible.cluster.plugins.module_utils import kafka_topic_engine as engine
+from ansible_collections.kafka_ansible.cluster.plugins.module_utils.kafka_topic_plan import PlanError
 
 
 class FakeAdmin:

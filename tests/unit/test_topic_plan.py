@@ -2,7 +2,7 @@
 
 import pytest
 
-from ansible.module_utils.kafka_topic_plan import (
+from ansible_collections.kafka_ansible.cluster.plugins.module_utils.kafka_topic_plan import (
     KNOWN_TOPIC_CONFIGS, PlanError, broker_load, build_plan, canonical_value, create_chunks,
     describe, diff_entries, is_internal, name_problem, pick_brokers, resize_replicas,
     target_replicas, validate_topics)

@@ -6,7 +6,7 @@ import threading
 
 import pytest
 
-from ansible.module_utils.zookeeper_client import (
+from ansible_collections.kafka_ansible.cluster.plugins.module_utils.zookeeper_client import (
     ZooKeeperReader, four_letter_word, parse_srvr, split_hostport)
 
 LEADER = """Zookeeper version: 3.8.6-a1b2c3, built on 2025-02-01 10:00 UTC
