@@ -19,16 +19,28 @@ sandbox-down:
 
 lint: venv
 	ansible-lint
+	python tools/role-docs.py --check
 
 unit: venv
 	pytest -q tests/unit tests/playbooks
 
+## make collection: build the collection, install it offline, use it from outside the checkout
+collection: venv
+	tools/collection-check.sh
+
 ## make test: lint, unit tests, then Molecule (with its idempotence step) on real containers
-test: lint unit
+test: lint unit collection
 	tools/prepare.sh
 	molecule test
 	molecule test --scenario-name failover
 	@cat .cache/failover/figures.md 2>/dev/null || true
+test: promtool
+
+## make promtool: the alert rules are valid and each one passes its unit test (tests/prometheus)
+.PHONY: promtool
+promtool:
+	tools/promtool.sh check rules roles/prometheus/files/kafka-alerts.yml
+	tools/promtool.sh test rules tests/prometheus/*.yml
 
 ## make bench: KAFKA_BOOTSTRAP_SERVERS=h1:9092,... [KAFKA_TOPICS_SH=/opt/kafka/bin/kafka-topics.sh]
 bench: venv

@@ -3,21 +3,39 @@
 # Apache tarballs, for places that cannot reach the Apache mirrors:
 #   kafka_<scala>-<kafka>.tgz            kafka_<scala>-<kafka>/{bin,config,libs,licenses}
 #   apache-zookeeper-<zk>-bin.tar.gz     apache-zookeeper-<zk>-bin/{bin,conf,lib}
-# each with an Apache-style <archive>.sha512 beside it. Maven resolves the jars (with its own
+#                                        (lib/ includes ZooKeeper's Prometheus metrics provider)
+#   jmx_prometheus_javaagent-<v>.jar     the Prometheus JMX exporter agent, as published
+# each with an Apache-style <file>.sha512 beside it. Maven resolves the jars (with its own
 # configured repository); the launch scripts and configs come from tools/dist/.
 # Archives are reproducible (fixed order, owner and time), so their checksums are stable.
 # Output: ${KAFKA_ANSIBLE_CACHE:-~/.cache/kafka-ansible}/dist/. Re-runs with unchanged inputs do nothing.
+# The versions are the roles' defaults (each written once, there) unless set in the environment.
 set -euo pipefail
 
-KAFKA_VERSION="${KAFKA_VERSION:-3.9.2}"
-SCALA_VERSION="${SCALA_VERSION:-2.13}"
-ZOOKEEPER_VERSION="${ZOOKEEPER_VERSION:-3.8.6}"
+here="$(cd "$(dirname "$0")" && pwd)"
+# The value of a plain `name: value` line in the roles' defaults (roles/*/defaults/main.yml).
+role_default() {
+  cat "$here"/../roles/*/defaults/main.yml \
+    | sed -n "s/^$1: *[\"']\{0,1\}\([^\"' ]*\)[\"']\{0,1\} *\$/\1/p" | head -n 1
+}
+KAFKA_VERSION="${KAFKA_VERSION:-$(role_default kafka_version)}"
+SCALA_VERSION="${SCALA_VERSION:-$(role_default kafka_scala_version)}"
+ZOOKEEPER_VERSION="${ZOOKEEPER_VERSION:-$(role_default zookeeper_version)}"
+JMX_EXPORTER_VERSION="${JMX_EXPORTER_VERSION:-$(role_default kafka_metrics_agent_version)}"
+# ZooKeeper's Prometheus metrics provider (zookeeper-prometheus-metrics), normally of ZooKeeper's
+# own version. Maven Central lacks it for 3.8.4-3.8.6 (the official tarballs ship it); the provider
+# API is unchanged within 3.8, so those releases take 3.8.3's, the newest 3.8 one published there.
+if [ -z "${ZOOKEEPER_METRICS_VERSION:-}" ]; then
+  case "$ZOOKEEPER_VERSION" in
+    3.8.[4-6]) ZOOKEEPER_METRICS_VERSION=3.8.3 ;;
+    *) ZOOKEEPER_METRICS_VERSION="$ZOOKEEPER_VERSION" ;;
+  esac
+fi
 # The official Kafka 3.9.2 tarball ships this netty (plain resolution would take ZooKeeper's older one).
 NETTY_VERSION="${NETTY_VERSION:-4.1.125.Final}"
 # Timestamp of every file in the archives (2024-01-01), so that rebuilds are byte-identical.
 SOURCE_DATE_EPOCH="${SOURCE_DATE_EPOCH:-1704067200}"
 
-here="$(cd "$(dirname "$0")" && pwd)"
 src="$here/dist"
 out="${KAFKA_ANSIBLE_CACHE:-$HOME/.cache/kafka-ansible}/dist"
 
@@ -25,6 +43,7 @@ kafka_name="kafka_${SCALA_VERSION}-${KAFKA_VERSION}"
 kafka_archive="$kafka_name.tgz"
 zk_name="apache-zookeeper-${ZOOKEEPER_VERSION}-bin"
 zk_archive="$zk_name.tar.gz"
+jmx_jar="jmx_prometheus_javaagent-${JMX_EXPORTER_VERSION}.jar"
 
 # Kafka command-line tools: one generated script each, as in the official bin/.
 # Columns: script name, default heap ("-": kafka-run-class.sh's 256M), main class [fixed args].
@@ -58,12 +77,18 @@ zookeeper-security-migration  -     kafka.admin.ZkSecurityMigrator
 '
 # Classes that the hand-written launchers start or the servers need, checked like the table's.
 KAFKA_MAINS="kafka.Kafka"
-ZK_MAINS="org.apache.zookeeper.server.quorum.QuorumPeerMain org.apache.zookeeper.ZooKeeperMain
+ZK_MAINS="org.apache.zookeeper.metrics.prometheus.PrometheusMetricsProvider io.prometheus.client.CollectorRegistry
+io.prometheus.client.exporter.MetricsServlet io.prometheus.client.hotspot.DefaultExports
+org.apache.zookeeper.server.quorum.QuorumPeerMain org.apache.zookeeper.ZooKeeperMain
 org.apache.zookeeper.client.FourLetterWordMain org.apache.zookeeper.version.VersionInfoMain
 com.codahale.metrics.MetricRegistry org.eclipse.jetty.server.Server ch.qos.logback.classic.Logger
 org.xerial.snappy.SnappyOutputStream org.jline.reader.LineReader"
 
 die() { echo "build-dist: $*" >&2; exit 1; }
+
+for v in KAFKA_VERSION SCALA_VERSION ZOOKEEPER_VERSION JMX_EXPORTER_VERSION; do
+  [ -n "${!v}" ] || die "$v is empty: set it in the environment or in the role's defaults/main.yml"
+done
 
 command -v java >/dev/null || die "java not found: install a JDK/JRE 11+ (e.g. openjdk-17-jre-headless)"
 command -v mvn >/dev/null || die "mvn not found: install Maven (e.g. apt-get install maven)"
@@ -76,7 +101,7 @@ fi
 inputs_hash="$(
   cd "$here"
   {
-    echo "$KAFKA_VERSION $SCALA_VERSION $ZOOKEEPER_VERSION $NETTY_VERSION $SOURCE_DATE_EPOCH"
+    echo "$KAFKA_VERSION $SCALA_VERSION $ZOOKEEPER_VERSION $JMX_EXPORTER_VERSION $ZOOKEEPER_METRICS_VERSION $NETTY_VERSION $SOURCE_DATE_EPOCH"
     find build-dist.sh dist -type f -print0 | LC_ALL=C sort -z | xargs -0 sha256sum
   } | sha256sum | cut -c1-64
 )"
@@ -189,9 +214,9 @@ EOF
 build_zookeeper() {
   local root="$work/zookeeper/$zk_name"
   mkdir -p "$root/lib"
-  echo "build-dist: resolving ZooKeeper $ZOOKEEPER_VERSION"
+  echo "build-dist: resolving ZooKeeper $ZOOKEEPER_VERSION (Prometheus metrics provider $ZOOKEEPER_METRICS_VERSION)"
   resolve "$src/zookeeper/pom.xml" "$root/lib" "$work/zk-deps.txt" \
-    -Dzookeeper.version="$ZOOKEEPER_VERSION"
+    -Dzookeeper.version="$ZOOKEEPER_VERSION" -Dzookeeper.metrics.version="$ZOOKEEPER_METRICS_VERSION"
 
   cp -R "$src/zookeeper/bin" "$src/zookeeper/conf" "$root/"
   # shellcheck disable=SC2086 # one word per main class
@@ -203,7 +228,8 @@ This distribution of ZooKeeper $ZOOKEEPER_VERSION was assembled by tools/build-d
 kafka-ansible project, not by the Apache ZooKeeper project. The jars in lib/ are the unmodified
 artifacts published on Maven Central: the runtime closure of zookeeper, plus what its pom marks
 'provided' (metrics, CLI, AdminServer, snappy, jline) at the versions ZooKeeper's parent pom
-manages. Each jar carries its own licence in META-INF/. bin/ and conf/ were written for the
+manages, and zookeeper-prometheus-metrics $ZOOKEEPER_METRICS_VERSION with its Prometheus
+simpleclient jars. Each jar carries its own licence in META-INF/. bin/ and conf/ were written for the
 project. Artifacts (group:artifact:type:version):
 
 EOF
@@ -213,15 +239,34 @@ EOF
   publish "$work/zookeeper" "$zk_name" "$zk_archive"
 }
 
-for archive in "$kafka_archive" "$zk_archive"; do
+# The JMX exporter agent: the jar exactly as published, with its checksum beside it.
+build_jmx_exporter() {
+  local dest="$work/jmx"
+  mkdir -p "$dest"
+  echo "build-dist: resolving the Prometheus JMX exporter agent $JMX_EXPORTER_VERSION"
+  resolve "$src/jmx-exporter/pom.xml" "$dest" "$work/jmx-deps.txt" \
+    -Djmx.exporter.version="$JMX_EXPORTER_VERSION" -DexcludeTransitive=true
+  [ -s "$dest/$jmx_jar" ] || die "Maven did not produce $jmx_jar"
+  list_jar "$dest/$jmx_jar" | grep -x 'io/prometheus/jmx/JavaAgent.class' >/dev/null || die "$jmx_jar has no JavaAgent class"
+  (cd "$dest" && apache_sha512 "$jmx_jar" > "$jmx_jar.sha512")
+  rm -f "$out/.$jmx_jar.stamp"
+  mv -f "$dest/$jmx_jar" "$out/$jmx_jar"
+  mv -f "$dest/$jmx_jar.sha512" "$out/$jmx_jar.sha512"
+  echo "$inputs_hash" > "$out/.$jmx_jar.stamp"
+}
+
+for archive in "$kafka_archive" "$zk_archive" "$jmx_jar"; do
   if is_current "$archive"; then
     echo "build-dist: $archive is up to date (inputs unchanged), nothing to do"
   elif [ "$archive" = "$kafka_archive" ]; then
     build_kafka
-  else
+  elif [ "$archive" = "$zk_archive" ]; then
     build_zookeeper
+  else
+    build_jmx_exporter
   fi
 done
 
 echo "$out/$kafka_archive"
 echo "$out/$zk_archive"
+echo "$out/$jmx_jar"

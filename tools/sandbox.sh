@@ -53,6 +53,11 @@ The sandbox runs: ZooKeeper on public00-public02 (port 2181), brokers on public0
   Redeploy:                 ansible-playbook site.yml -i inventories/ceci -i inventories/sandbox
   Remove it:                make sandbox-down
 INFO
+  # Prometheus on the hosts of the optional `monitoring` group (playbooks/monitoring.yml).
+  for node in $(ansible monitoring -i inventories/ceci -i inventories/sandbox --list-hosts 2>/dev/null | tail -n +2); do
+    address="$(docker inspect -f '{{range .NetworkSettings.Networks}}{{.IPAddress}}{{end}}' "$node")"
+    echo "  Prometheus on $node:    http://$address:9090 (targets: /targets, alerts: /alerts)"
+  done
 }
 
 down() {

@@ -1,5 +1,7 @@
 # -*- coding: utf-8 -*-
-"""Connection options shared by the Kafka modules (see module_utils/kafka_connection.py)."""
+# Copyright: Kafka Ansible contributors
+# SPDX-License-Identifier: Apache-2.0
+"""Connection options shared by the Kafka modules (see module_utils/kafka_argument_specs.py)."""
 
 from __future__ import annotations
 
@@ -65,4 +67,15 @@ notes:
     controller (with C(delegate_to=localhost) and C(run_once=true)) or on any host that reaches
     a broker listener, for example a broker node.
   - One admin connection is opened per task run, whatever the number of topics.
+"""
+
+    # Attributes of the modules that only read the cluster (kafka_ansible.cluster.kafka.read_only).
+    READ_ONLY = r"""
+attributes:
+  check_mode:
+    support: full
+  diff_mode:
+    support: none
+  platform:
+    platforms: posix
 """

@@ -1,5 +1,11 @@
 # -*- coding: utf-8 -*-
-"""Admin-client options, the kafka-python import guard and retries, shared by the Kafka modules."""
+# Copyright: Kafka Ansible contributors
+# SPDX-License-Identifier: Apache-2.0
+"""The admin client of the Kafka modules: options, the kafka-python import guard and retries.
+
+Nothing here talks to Ansible: a failure to connect is raised as KafkaModuleError, which the
+module faces turn into ``fail_json``.
+"""
 
 from __future__ import annotations
 
@@ -17,36 +23,22 @@ try:
     KAFKA_IMPORT_ERROR = None
 except ImportError:
     KAFKA_IMPORT_ERROR = traceback.format_exc()
-    # KafkaAdmin() fails with missing_required_lib before any of these is used.
+    # connect() raises before any of these is used.
     kafka = Errors = TopicPartition = AlterConfigOp = ConfigResource = KafkaAdminClient = None
 
     class KafkaError(Exception):
         """Stand-in so that ``except KafkaError`` works without the library."""
 
-# Options documented by the ``kafka`` doc fragment.
-CONNECTION_ARGUMENT_SPEC = dict(
-    bootstrap_servers=dict(type='list', elements='str', required=True),
-    security_protocol=dict(type='str', default='PLAINTEXT',
-                           choices=['PLAINTEXT', 'SSL', 'SASL_PLAINTEXT', 'SASL_SSL']),
-    ssl_cafile=dict(type='path'),
-    ssl_certfile=dict(type='path'),
-    ssl_keyfile=dict(type='path'),
-    ssl_password=dict(type='str', no_log=True),
-    ssl_check_hostname=dict(type='bool', default=True),
-    sasl_mechanism=dict(type='str', choices=['PLAIN', 'SCRAM-SHA-256', 'SCRAM-SHA-512']),
-    sasl_username=dict(type='str'),
-    sasl_password=dict(type='str', no_log=True),
-    request_timeout=dict(type='int', default=30),
-    retries=dict(type='int', default=5),
-)
-
-_SASL = ['sasl_mechanism', 'sasl_username', 'sasl_password']
-CONNECTION_REQUIRED_IF = [
-    ('security_protocol', 'SASL_PLAINTEXT', _SASL),
-    ('security_protocol', 'SASL_SSL', _SASL),
-]
-
 MAX_BACKOFF = 10.0
+
+
+class KafkaModuleError(Exception):
+    """A task failure: ``msg`` plus the extra result keys the module returns with it."""
+
+    def __init__(self, msg, **result):
+        super().__init__(msg)
+        self.msg = msg
+        self.result = result
 
 
 def admin_client_options(params):
@@ -77,9 +69,10 @@ def admin_client_options(params):
     return options
 
 
-def with_retries(call, retries, sleep=time.sleep):
+def with_retries(call, retries, sleep=None):
     """Run ``call()``; retry retriable Kafka errors (not controller, throttled, timeouts,
     lost connections) with exponential backoff."""
+    sleep = sleep or time.sleep
     delay = 0.5
     for attempt in range(retries + 1):
         try:
@@ -92,24 +85,35 @@ def with_retries(call, retries, sleep=time.sleep):
 
 
 class KafkaAdmin:
-    """One KafkaAdminClient for the whole module run; every call retried."""
+    """One admin client for the whole module run; every call retried."""
 
-    def __init__(self, module):
-        if KAFKA_IMPORT_ERROR:
-            module.fail_json(msg=missing_required_lib('kafka-python >= 3.0'), exception=KAFKA_IMPORT_ERROR)
-        if int(kafka.__version__.split('.')[0]) < 3:
-            module.fail_json(msg=missing_required_lib('kafka-python >= 3.0') +
-                             ' (found kafka-python %s)' % kafka.__version__)
-        self.retries = module.params['retries']
-        self.timeout_ms = module.params['request_timeout'] * 1000
-        try:
-            self.client = with_retries(lambda: KafkaAdminClient(**admin_client_options(module.params)), self.retries)
-        except Exception as e:
-            module.fail_json(msg='Cannot connect to Kafka at %s: %s'
-                             % (','.join(module.params['bootstrap_servers']), e))
+    def __init__(self, client, retries, timeout_ms):
+        self.client = client
+        self.retries = retries
+        self.timeout_ms = timeout_ms
 
-    def call(self, method, *args, **kwargs):
-        return with_retries(lambda: getattr(self.client, method)(*args, **kwargs), self.retries)
+    def call(self, method, *args, on_attempt=None, **kwargs):
+        """Call ``client.method``; ``on_attempt()`` runs before each try, so a caller can tell
+        a request that was sent before (and whose answer was lost) from a first one."""
+        def attempt():
+            if on_attempt is not None:
+                on_attempt()
+            return getattr(self.client, method)(*args, **kwargs)
+        return with_retries(attempt, self.retries)
 
     def close(self):
         self.client.close()
+
+
+def connect(params):
+    """A KafkaAdmin for the module parameters; raises KafkaModuleError."""
+    if KAFKA_IMPORT_ERROR:
+        raise KafkaModuleError(missing_required_lib('kafka-python >= 3.0'), exception=KAFKA_IMPORT_ERROR)
+    if int(kafka.__version__.split('.')[0]) < 3:
+        raise KafkaModuleError(missing_required_lib('kafka-python >= 3.0') + ' (found kafka-python %s)' % kafka.__version__)
+    retries = params['retries']
+    try:
+        client = with_retries(lambda: KafkaAdminClient(**admin_client_options(params)), retries)
+    except Exception as e:
+        raise KafkaModuleError('Cannot connect to Kafka at %s: %s' % (','.join(params['bootstrap_servers']), e))
+    return KafkaAdmin(client, retries, params['request_timeout'] * 1000)

@@ -1,17 +1,20 @@
 # -*- coding: utf-8 -*-
-"""Validation and planning for Kafka topics as pure functions (no I/O, no kafka-python).
+# Copyright: Kafka Ansible contributors
+# SPDX-License-Identifier: Apache-2.0
+"""Validation and planning for Kafka topics: pure functions, no I/O, no kafka-python, no Ansible.
 
-The engine reads the cluster into a plain ``state`` dict, these functions turn the
-desired topics plus that state into a ``plan`` dict, and the engine applies the plan.
+kafka_cluster_state reads the cluster into a ``state`` dict (its docstring shows the shape),
+these functions turn the desired topics plus that state into a ``plan`` dict, and
+kafka_topic_apply performs the plan:
 
-state = {
-    'brokers': [1, 2, 3],                                   # live broker ids
-    'topics': {name: {'internal': bool,
-                      'partitions': {index: {'leader': id, 'replicas': [ids], 'isr': [ids]}}}},
-    'reassigning': {name: {index: {'adding': [ids], 'removing': [ids]}}},
-    'overrides': {name: {key: value}},                      # the topic's OWN overrides only
-    'config_types': {key: 'LONG'},                          # as reported by the broker
-    'broker_defaults': {key: value},                        # values topics inherit
+plan = {
+    'changes': [{'topic', 'action': create|update|delete, 'before', 'after'[, 'reason']}],
+    'warnings': [str],
+    'deletes': [name],
+    'creates': {name: {'num_partitions', 'replication_factor', 'configs'}},
+    'config_ops': {name: {key: value, or None to delete the override}},
+    'partition_increases': {name: {'count'[, 'assignments']}},
+    'reassignments': {name: {partition: [replicas]}},
 }
 """
 
@@ -19,19 +22,28 @@ from __future__ import annotations
 
 import difflib
 import re
+from collections import namedtuple
 
 MAX_NAME_LENGTH = 249
-LEGAL_NAME = re.compile(r'^[a-zA-Z0-9._-]+$')
+LEGAL_NAME = re.compile(r'[a-zA-Z0-9._-]+')
 
-# Names Kafka, Confluent, Schema Registry and Kafka Connect (default names) own.
+# Names Kafka, Confluent, Schema Registry and Kafka Connect (default names) own: never deleted.
 INTERNAL_NAMES = frozenset(['_schemas', 'connect-configs', 'connect-offsets', 'connect-status'])
 INTERNAL_PREFIXES = ('__', '_confluent')
 
-# A CreateTopics request is split so that no request carries more partitions than this
-# (KRaft controllers reject requests above 10,000 records).
-CREATE_CHUNK_PARTITIONS = 2000
+# Topics of frameworks that pruning never deletes (they can still be deleted by listing them
+# with state absent). Kafka Streams names its internal topics <application.id>-...-changelog
+# and -repartition; MirrorMaker 2 uses heartbeats, <alias>.heartbeats,
+# <alias>.checkpoints.internal, mm2-offset-syncs.<alias>.internal and, as a dedicated cluster,
+# mm2-configs/-offsets/-status.<alias>.internal; a Kafka Connect cluster keeps its configs,
+# offsets and status in topics that carry the word "connect" by convention
+# (connect-configs, connect-cluster-offsets, docker-connect-status, ...).
+STREAMS_SUFFIXES = ('-changelog', '-repartition')
+MM2_NAMES = re.compile(r'(?:.+\.)?heartbeats|.+\.checkpoints\.internal|mm2-(?:offset-syncs|configs|offsets|status)\..+')
+CONNECT_STORAGE = re.compile(r'(?:.*[._-])?connect(?:[._-].*)?-(?:configs|offsets|status)')
 
 MIN_ISR = 'min.insync.replicas'
+DEFAULT_RF = 'default.replication.factor'
 
 # Topic configs of Kafka 3.9 and their types; the broker's own report wins when a topic
 # can be described, this list covers an empty cluster.
@@ -74,12 +86,16 @@ KNOWN_TOPIC_CONFIGS = {
     'unclean.leader.election.enable': 'BOOLEAN',
 }
 
+# LIST configs whose order means nothing to Kafka: compared as sets.
+UNORDERED_LISTS = frozenset(['cleanup.policy', 'follower.replication.throttled.replicas',
+                             'leader.replication.throttled.replicas'])
+
 INT_RANGES = {
     'SHORT': (-2 ** 15, 2 ** 15 - 1),
     'INT': (-2 ** 31, 2 ** 31 - 1),
     'LONG': (-2 ** 63, 2 ** 63 - 1),
 }
-INTEGER = re.compile(r'^-?[0-9]+$')
+INTEGER = re.compile(r'-?[0-9]+')
 
 
 class PlanError(Exception):
@@ -95,6 +111,21 @@ def is_internal(name, flagged=False):
     return flagged or name in INTERNAL_NAMES or name.startswith(INTERNAL_PREFIXES)
 
 
+def prune_protection(name, flagged=False):
+    """Why pruning never deletes topic ``name`` (a short label), or None when it may."""
+    if is_internal(name, flagged):
+        return 'internal topic'
+    if name.startswith('_'):
+        return "topic (name starts with '_')"
+    if name.endswith(STREAMS_SUFFIXES):
+        return 'Kafka Streams topic'
+    if MM2_NAMES.fullmatch(name):
+        return 'MirrorMaker 2 topic'
+    if CONNECT_STORAGE.fullmatch(name):
+        return 'Kafka Connect storage topic'
+    return None
+
+
 def metric_name(name):
     # Kafka refuses topics whose names differ only by '.' versus '_' (metric names clash).
     return name.replace('.', '_')
@@ -108,7 +139,8 @@ def name_problem(name):
         return 'name is %d characters long, the maximum is %d' % (len(name), MAX_NAME_LENGTH)
     if name in ('.', '..'):
         return "name cannot be '.' or '..'"
-    if not LEGAL_NAME.match(name):
+    # fullmatch: with match and '$', a trailing newline would pass
+    if not LEGAL_NAME.fullmatch(name):
         return 'name contains illegal characters (allowed: a-z A-Z 0-9 . _ -)'
     return None
 
@@ -129,7 +161,7 @@ def canonical_value(ctype, value):
         if isinstance(value, bool) or not isinstance(value, (int, str)):
             raise ValueError('expects an integer (%s)' % ctype)
         if isinstance(value, str):
-            if not INTEGER.match(value.strip()):
+            if not INTEGER.fullmatch(value.strip()):
                 raise ValueError('expects an integer (%s)' % ctype)
             value = int(value)
         low, high = INT_RANGES[ctype]
@@ -268,18 +300,31 @@ def pick_brokers(load, count, exclude=()):
     return chosen
 
 
-def resize_replicas(replicas, leader, rf, load):
-    """New replica list with ``rf`` entries that keeps existing replicas.
+def same_value(key, ctype, current, wanted):
+    """Whether the broker's ``current`` value of ``key`` equals the canonical ``wanted``."""
+    current = broker_value(ctype, current)
+    if ctype == 'LIST' and key in UNORDERED_LISTS:
+        return set(current.split(',')) - {''} == set(wanted.split(',')) - {''}
+    return current == wanted
 
-    Growing adds the least-loaded brokers at the end; shrinking keeps the current
-    leader and then the preferred (first) replicas, in their original order.
+
+def resize_replicas(replicas, rf, load, leader=None, isr=None):
+    """New replica list with ``rf`` entries that keeps existing replicas; ``load`` holds the
+    live brokers (and is updated). Raises ValueError when it cannot be done with live brokers.
+
+    Growing adds the least-loaded brokers at the end. Shrinking keeps the leader, then the
+    in-sync replicas, then the other replicas on live brokers, in their original order: a
+    reassignment onto a dead broker could never finish.
     """
     if rf >= len(replicas):
         return list(replicas) + pick_brokers(load, rf - len(replicas), exclude=replicas)
-    keep = [leader] if leader in replicas else []
-    for b in replicas:
-        if len(keep) < rf and b not in keep:
-            keep.append(b)
+    isr = replicas if isr is None else isr
+    ranked = ([leader] if leader in replicas and leader in load else []) \
+        + [b for b in replicas if b in isr and b in load] + [b for b in replicas if b in load]
+    keep = list(dict.fromkeys(ranked))[:rf]
+    if len(keep) < rf:
+        raise ValueError('needs a replica on a dead broker (replicas %s, live brokers among them %s)'
+                         % (replicas, [b for b in replicas if b in load]))
     for b in replicas:
         if b not in keep and b in load:
             load[b] -= 1
@@ -287,7 +332,7 @@ def resize_replicas(replicas, leader, rf, load):
 
 
 def prune_candidates(state, listed, prune):
-    """(names to delete, internal names skipped) for topics in scope that are not listed."""
+    """(names to delete, [(name, protection)] skipped) for topics in scope that are not listed."""
     regex = re.compile(prune['regex']) if prune.get('regex') else None
     doomed, skipped = [], []
     for name in sorted(state['topics']):
@@ -297,31 +342,39 @@ def prune_candidates(state, listed, prune):
             continue
         if regex and not regex.fullmatch(name):
             continue
-        if is_internal(name, state['topics'][name].get('internal', False)):
-            skipped.append(name)
+        protection = prune_protection(name, state['topics'][name].get('internal', False))
+        if protection:
+            skipped.append((name, protection))
         else:
             doomed.append(name)
     return doomed, skipped
 
 
-def _min_isr_check(label, desired, overrides, state, rf, errors, warnings):
-    """min.insync.replicas above the RF accepts the topic but fails every acks=all produce."""
-    if rf is None:
-        return
-    if desired.get(MIN_ISR) is not None:
-        value, explicit = desired[MIN_ISR], True
-    elif MIN_ISR not in desired and MIN_ISR in overrides:
-        value, explicit = overrides[MIN_ISR], True
-    else:
-        value, explicit = state.get('broker_defaults', {}).get(MIN_ISR), False
-    if value is None or int(value) <= rf:
-        return
-    if explicit:
-        errors.append('%s: min.insync.replicas %s is greater than the replication factor %d '
-                      '(every acks=all produce would fail)' % (label, value, rf))
-    else:
-        warnings.append('%s: the broker default min.insync.replicas %s is greater than the replication '
-                        'factor %d, so producers with acks=all will fail' % (label, value, rf))
+# One topic being planned: the input item, 'topic <name>' for messages, its normalised configs.
+Wish = namedtuple('Wish', 'item label configs')
+# What every topic's planning shares: the cluster, the config types, the replicas per broker,
+# the opt-in, and the plan and error list being built.
+Planning = namedtuple('Planning', 'state schema load allow_rf_change plan errors')
+
+
+def _min_isr_problem(label, rf, rf_origin, min_isr, min_isr_origin):
+    """The message when ``min_isr`` > ``rf``: the topic accepts it but every acks=all produce fails."""
+    if min_isr is None or rf is None or min_isr <= rf:
+        return None
+    return ('%s: min.insync.replicas %d%s is greater than the replication factor %d%s '
+            '(every acks=all produce would fail)%s'
+            % (label, min_isr, min_isr_origin, rf, rf_origin,
+               '; set configs min.insync.replicas to at most %d' % rf if min_isr_origin else ''))
+
+
+def _effective_min_isr(configs, overrides, state):
+    """(min.insync.replicas the topic will run with, where it comes from for messages)."""
+    if configs.get(MIN_ISR) is not None:
+        return int(configs[MIN_ISR]), ''
+    if MIN_ISR not in configs and MIN_ISR in overrides:
+        return int(overrides[MIN_ISR]), " (the topic's override)"
+    default = state['broker_defaults'].get(MIN_ISR)
+    return (int(default), ' (inherited from the broker default)') if default is not None else (None, '')
 
 
 def _empty_plan():
@@ -336,43 +389,49 @@ def _empty_plan():
     }
 
 
-def _plan_create(item, label, configs, state, plan, errors):
-    name = item['name']
-    rf = item.get('replication_factor')
+def _plan_create(ctx, wish):
+    name, rf, state = wish.item['name'], wish.item.get('replication_factor'), ctx.state
     brokers = len(state['brokers'])
+    rf_origin = ''
+    if rf is None and state['broker_defaults'].get(DEFAULT_RF) is not None:
+        rf, rf_origin = int(state['broker_defaults'][DEFAULT_RF]), " (the broker's default.replication.factor)"
     if rf is not None and rf > brokers:
-        errors.append('%s: replication_factor %d is greater than the number of live brokers (%d)' % (label, rf, brokers))
-    _min_isr_check(label, configs, {}, state, rf, errors, plan['warnings'])
-    values = dict((k, v) for k, v in configs.items() if v is not None)
-    plan['creates'][name] = {
-        'num_partitions': item.get('partitions') or -1,
-        'replication_factor': rf or -1,
+        ctx.errors.append('%s: replication_factor %d%s is greater than the number of live brokers (%d)'
+                          % (wish.label, rf, rf_origin, brokers))
+    problem = _min_isr_problem(wish.label, rf, rf_origin, *_effective_min_isr(wish.configs, {}, state))
+    if problem:
+        ctx.errors.append(problem)
+    values = dict((k, v) for k, v in wish.configs.items() if v is not None)
+    ctx.plan['creates'][name] = {
+        'num_partitions': wish.item.get('partitions') or -1,
+        'replication_factor': wish.item.get('replication_factor') or -1,
         'configs': values,
     }
     after = {
-        'partitions': item.get('partitions') or 'broker default',
-        'replication_factor': rf or 'broker default',
+        'partitions': wish.item.get('partitions') or 'broker default',
+        'replication_factor': wish.item.get('replication_factor') or 'broker default',
     }
     if values:
         after['configs'] = values
-    plan['changes'].append({'topic': name, 'action': 'create', 'before': {}, 'after': after})
+    ctx.plan['changes'].append({'topic': name, 'action': 'create', 'before': {}, 'after': after})
 
 
-def _plan_update(item, label, configs, state, schema, load, allow_rf_change, plan, errors):
-    name = item['name']
+def _plan_update(ctx, wish):
+    state, plan, errors, label = ctx.state, ctx.plan, ctx.errors, wish.label
+    name = wish.item['name']
     topic = state['topics'][name]
     internal = is_internal(name, topic.get('internal', False))
     current = target_replicas(state, name)
     before, after = {}, {}
 
     # configs: compare with the topic's own overrides only, never with inherited values
-    overrides = state.get('overrides', {}).get(name, {})
+    overrides = state['overrides'].get(name, {})
     ops = {}
-    for key, value in configs.items():
+    for key, value in wish.configs.items():
         if value is None:
             if key in overrides:
                 ops[key] = None
-        elif key not in overrides or broker_value(schema[key], overrides[key]) != value:
+        elif key not in overrides or not same_value(key, ctx.schema[key], overrides[key], value):
             ops[key] = value
     if ops:
         before['configs'] = dict((k, overrides[k]) for k in ops if k in overrides)
@@ -380,23 +439,23 @@ def _plan_update(item, label, configs, state, schema, load, allow_rf_change, pla
         plan['config_ops'][name] = ops
 
     count = len(current)
-    wanted = item.get('partitions')
-    rf = item.get('replication_factor')
+    wanted = wish.item.get('partitions')
+    rf = wish.item.get('replication_factor')
     current_rf = min(len(r) for r in current.values()) if current else 0
     resize = [i for i in sorted(current) if rf is not None and len(current[i]) != rf]
     can_resize = False
     if resize:
-        if not allow_rf_change:
+        if not ctx.allow_rf_change:
             errors.append('%s: replication factor change %d -> %d requires allow_replication_factor_change: true'
                           % (label, current_rf, rf))
         elif rf > len(state['brokers']):
             errors.append('%s: replication_factor %d is greater than the number of live brokers (%d)'
                           % (label, rf, len(state['brokers'])))
-        elif state.get('reassigning', {}).get(name):
+        elif state['reassigning'].get(name):
             errors.append('%s: a partition reassignment is already in progress; retry when it has finished' % label)
         else:
             can_resize = True
-    elif state.get('reassigning', {}).get(name):
+    elif state['reassigning'].get(name):
         plan['warnings'].append('%s: a partition reassignment is in progress' % label)
 
     if wanted is not None and wanted < count:
@@ -410,7 +469,7 @@ def _plan_update(item, label, configs, state, schema, load, allow_rf_change, pla
         if can_resize:
             # Kafka requires new partitions to have partition 0's RF: place them
             # explicitly, then resize them along with the others.
-            added = dict((i, pick_brokers(load, len(current[0]))) for i in range(count, wanted))
+            added = dict((i, pick_brokers(ctx.load, len(current[0]))) for i in range(count, wanted))
             spec['assignments'] = [added[i] for i in sorted(added)]
             current = dict(current)
             current.update(added)
@@ -420,15 +479,24 @@ def _plan_update(item, label, configs, state, schema, load, allow_rf_change, pla
     if can_resize:
         moves = {}
         for i in resize:
-            leader = topic['partitions'][i]['leader'] if i in topic['partitions'] else current[i][0]
-            moves[i] = resize_replicas(current[i], leader, rf, load)
+            part = topic['partitions'].get(i, {})   # none yet for a partition added in this run
+            try:
+                moves[i] = resize_replicas(current[i], rf, ctx.load, part.get('leader'), part.get('isr'))
+            except ValueError as e:
+                errors.append('%s: partition %d: lowering the replication factor to %d %s' % (label, i, rf, e))
         plan['reassignments'][name] = moves
         before['replication_factor'], after['replication_factor'] = current_rf, rf
         before['replicas'] = dict((str(i), current[i]) for i in resize if i < count)
-        after['replicas'] = dict((str(i), moves[i]) for i in resize)
+        after['replicas'] = dict((str(i), moves[i]) for i in resize if i in moves)
 
-    check_rf = rf if rf is not None else (current_rf if MIN_ISR in configs else None)
-    _min_isr_check(label, configs, overrides, state, check_rf, errors, plan['warnings'])
+    if rf is not None or MIN_ISR in wish.configs:
+        problem = _min_isr_problem(label, rf if rf is not None else current_rf, '',
+                                   *_effective_min_isr(wish.configs, overrides, state))
+        # A change that leads there is refused; a topic that is already so is only reported.
+        if problem and (can_resize or resize or MIN_ISR in wish.configs):
+            errors.append(problem)
+        elif problem:
+            plan['warnings'].append(problem.replace('would fail', 'fail'))
 
     if after or before:
         plan['changes'].append({'topic': name, 'action': 'update', 'before': before, 'after': after})
@@ -450,19 +518,17 @@ def build_plan(topics, state, allow_rf_change=False, prune=None):
     are applied: deletes, creates, then updates.
     """
     plan = _empty_plan()
-    errors = []
-    schema = config_schema(state)
-    load = broker_load(state)
+    ctx = Planning(state, config_schema(state), broker_load(state), allow_rf_change, plan, [])
     existing_metric_names = dict((metric_name(n), n) for n in state['topics'])
     creates, updates, pruned = [], [], []
 
     if prune is not None:
         doomed, skipped = prune_candidates(state, set(t['name'] for t in topics), prune)
-        for name in skipped:
-            plan['warnings'].append('prune: internal topic %r is never pruned' % name)
+        for name, protection in skipped:
+            plan['warnings'].append('prune: %s %r is never pruned' % (protection, name))
         if len(doomed) > prune['max_deletions']:
-            errors.append('prune: would delete %d topics, more than prune_max_deletions (%d): %s'
-                          % (len(doomed), prune['max_deletions'], ', '.join(doomed)))
+            ctx.errors.append('prune: would delete %d topics, more than prune_max_deletions (%d): %s'
+                              % (len(doomed), prune['max_deletions'], ', '.join(doomed)))
         else:
             pruned = doomed
     leaving = set(t['name'] for t in topics if t.get('state', 'present') == 'absent') | set(pruned)
@@ -473,90 +539,40 @@ def build_plan(topics, state, allow_rf_change=False, prune=None):
         exists = name in state['topics']
         if item.get('state', 'present') == 'absent':
             if exists and is_internal(name, state['topics'][name].get('internal', False)):
-                errors.append('%s: internal topic, it can never be deleted' % label)
+                ctx.errors.append('%s: internal topic, it can never be deleted' % label)
             elif exists:
                 plan['deletes'].append(name)
                 plan['changes'].append(_delete_change(state, name, 'state is absent'))
             continue
-        configs, config_errors = normalise_configs(label, item.get('configs'), schema)
-        errors.extend(config_errors)
+        configs, config_errors = normalise_configs(label, item.get('configs'), ctx.schema)
+        ctx.errors.extend(config_errors)
         if exists:
-            updates.append((item, label, configs))
+            updates.append(Wish(item, label, configs))
             continue
         clash = existing_metric_names.get(metric_name(name))
-        if clash and clash not in leaving:
-            errors.append("%s: collides with topic %r ('.' and '_' are the same in Kafka metric names); "
-                          "Kafka refuses to create it" % (label, clash))
+        if clash and clash in leaving:
+            # ZooKeeper keeps the old name until its deletion has ended, and the broker's
+            # create validation refuses the twin until then.
+            ctx.errors.append("%s: collides with topic %r ('.' and '_' are the same in Kafka metric names), "
+                              "which this run deletes; Kafka refuses the new name until that deletion has "
+                              "finished: delete %r in one run and create %r in a later one"
+                              % (label, clash, clash, name))
+            continue
+        if clash:
+            ctx.errors.append("%s: collides with topic %r ('.' and '_' are the same in Kafka metric names); "
+                              "Kafka refuses to create it" % (label, clash))
             continue
         existing_metric_names[metric_name(name)] = name
-        creates.append((item, label, configs))
+        creates.append(Wish(item, label, configs))
 
     for name in pruned:
         plan['deletes'].append(name)
         plan['changes'].append(_delete_change(state, name, 'pruned: not listed'))
-    for item, label, configs in creates:
-        _plan_create(item, label, configs, state, plan, errors)
-    for item, label, configs in updates:
-        _plan_update(item, label, configs, state, schema, load, allow_rf_change, plan, errors)
+    for wish in creates:
+        _plan_create(ctx, wish)
+    for wish in updates:
+        _plan_update(ctx, wish)
 
-    if errors:
-        raise PlanError(errors)
+    if ctx.errors:
+        raise PlanError(ctx.errors)
     return plan
-
-
-def create_chunks(creates, limit=CREATE_CHUNK_PARTITIONS):
-    """Split {name: spec} into dicts carrying at most ``limit`` partitions each
-    (a single larger topic gets a request of its own)."""
-    chunks, current, size = [], {}, 0
-    for name, spec in creates.items():
-        partitions = max(spec['num_partitions'], 1)
-        if current and size + partitions > limit:
-            chunks.append(current)
-            current, size = {}, 0
-        current[name] = spec
-        size += partitions
-    if current:
-        chunks.append(current)
-    return chunks
-
-
-def diff_entries(changes):
-    """Ansible diff mode: one before/after pair per changed topic, changed keys only."""
-    return [{'before_header': c['topic'], 'after_header': c['topic'], 'before': c['before'], 'after': c['after']}
-            for c in changes]
-
-
-def describe(state, names=None, pattern=None, include_internal=False):
-    """The kafka_topic_info view of ``state``: {name: details}."""
-    regex = re.compile(pattern) if pattern else None
-    result = {}
-    for name in sorted(state['topics']):
-        topic = state['topics'][name]
-        internal = is_internal(name, topic.get('internal', False))
-        if names and name not in names:
-            continue
-        if regex and not regex.fullmatch(name):
-            continue
-        if internal and not include_internal and not names:
-            continue
-        moving = state.get('reassigning', {}).get(name, {})
-        replicas = target_replicas(state, name)
-        details = []
-        for index in sorted(topic['partitions']):
-            part = topic['partitions'][index]
-            details.append({
-                'partition': index,
-                'leader': part['leader'],
-                'replicas': part['replicas'],
-                'isr': part['isr'],
-                'adding_replicas': moving.get(index, {}).get('adding', []),
-                'removing_replicas': moving.get(index, {}).get('removing', []),
-            })
-        result[name] = {
-            'internal': internal,
-            'partitions': len(details),
-            'replication_factor': min(len(r) for r in replicas.values()) if replicas else 0,
-            'configs': state.get('overrides', {}).get(name, {}),
-            'partition_details': details,
-        }
-    return result

@@ -1,10 +1,10 @@
 # -*- coding: utf-8 -*-
-# Copyright: contributors to this project
-# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+# Copyright: Kafka Ansible contributors
+# SPDX-License-Identifier: Apache-2.0
 """Read-only ZooKeeper access with the Python standard library only.
 
 Health gates run on the managed nodes, which have python3 but no ZooKeeper client library:
-this speaks just enough of the wire protocol (connect, exists, getData, getChildren) and the
+this speaks just enough of the wire protocol (connect, getData, getChildren) and the
 four-letter words to answer "does this member serve, in which mode" and "is this znode there".
 """
 
@@ -15,12 +15,10 @@ __metaclass__ = type
 import socket
 import struct
 
-OP_EXISTS = 3
 OP_GET_DATA = 4
 OP_GET_CHILDREN = 8
 OP_CLOSE = -11
 ERR_NO_NODE = -101
-STAT_SIZE = 68  # czxid mzxid ctime mtime version cversion aversion ephemeralOwner dataLength numChildren pzxid
 
 
 class ZooKeeperError(Exception):
@@ -117,9 +115,6 @@ class ZooKeeperReader:
         except (OSError, ZooKeeperError):
             pass
         self.sock.close()
-
-    def exists(self, path):
-        return self._request(OP_EXISTS, _string(path) + b'\0') is not None
 
     def get(self, path):
         """Return the znode's data as text, or None when the znode does not exist."""

@@ -1,5 +1,7 @@
 #!/usr/bin/python
 # -*- coding: utf-8 -*-
+# Copyright: Kafka Ansible contributors
+# SPDX-License-Identifier: Apache-2.0
 
 from __future__ import annotations
 
@@ -14,6 +16,11 @@ description:
   - Reports the under-replicated partitions (ISR smaller than the replica list) and, when
     O(broker_id) is given, whether that broker can be stopped without any partition falling
     below its C(min.insync.replicas), which would make producers with C(acks=all) fail.
+  - A partition whose replication factor is not larger than its C(min.insync.replicas) (RF 1,
+    or RF 2 with C(min.insync.replicas=2)) cannot stay writable through the stop of any of its
+    replicas; RF 1 partitions go offline. Such partitions hosted by O(broker_id) are listed in
+    RV(unprotected) and make RV(safe_to_stop) false, with a RV(reason) naming them, unless
+    O(allow_unprotected=true) accepts that outage.
   - This is the gate of a safe rolling restart, the rule of Kafka's own tooling and Strimzi's roller.
     Before a broker, refuse if it is unsafe. After it, wait until it is registered and nothing is
     under-replicated.
@@ -26,36 +33,41 @@ options:
       - The broker about to be stopped or restarted. Enables RV(registered), RV(safe_to_stop) and
         RV(blockers).
     type: int
+  allow_unprotected:
+    description:
+      - Accept that the partitions in RV(unprotected) stop taking C(acks=all) writes (or go
+        offline, for RF 1) while O(broker_id) is down, so that they do not block RV(safe_to_stop).
+      - Without it, a broker that hosts such a partition is never safe to stop; raise the
+        replication factor of those topics, or lower their C(min.insync.replicas), instead.
+    type: bool
+    default: false
 extends_documentation_fragment:
   - kafka_ansible.cluster.kafka
+  - kafka_ansible.cluster.kafka.read_only
   - ansible.builtin.action_common_attributes
-attributes:
-  check_mode:
-    support: full
-  diff_mode:
-    support: none
-  platform:
-    platforms: posix
-notes:
-  - A partition whose replication factor is not larger than its C(min.insync.replicas) (for
-    example RF 1) cannot stay writable through the restart of any of its replicas; such
-    partitions are listed in RV(unprotected) and do not block RV(safe_to_stop), otherwise a
-    cluster with such a topic could never be restarted.
 seealso:
-  - module: kafka_topic_info
-  - module: zookeeper_info
+  - module: kafka_ansible.cluster.kafka_topic_info
+  - module: kafka_ansible.cluster.zookeeper_info
 """
 
 EXAMPLES = r"""
 - name: Refuse to restart broker 2 if a partition would fall below min.insync.replicas
-  kafka_cluster_health:
+  kafka_ansible.cluster.kafka_cluster_health:
     bootstrap_servers: [kafka1:9092, kafka2:9092, kafka3:9092]
     broker_id: 2
   register: health
   failed_when: not health.safe_to_stop
 
+- name: Restart broker 3 even though it hosts RF 1 topics (they are offline meanwhile)
+  kafka_ansible.cluster.kafka_cluster_health:
+    bootstrap_servers: [kafka1:9092, kafka2:9092, kafka3:9092]
+    broker_id: 3
+    allow_unprotected: true
+  register: health
+  failed_when: not health.safe_to_stop
+
 - name: Wait until broker 2 is back and nothing is under-replicated
-  kafka_cluster_health:
+  kafka_ansible.cluster.kafka_cluster_health:
     bootstrap_servers: [kafka1:9092, kafka2:9092, kafka3:9092]
     broker_id: 2
   register: health
@@ -102,8 +114,9 @@ registered:
   type: bool
 safe_to_stop:
   description:
-    - Whether O(broker_id) may be stopped now, that is, nothing is under-replicated and no
-      partition it hosts would fall below its C(min.insync.replicas).
+    - Whether O(broker_id) may be stopped now, that is, nothing is under-replicated, no
+      partition it hosts would fall below its C(min.insync.replicas), and it hosts no
+      RV(unprotected) partition (unless O(allow_unprotected=true)).
   returned: when O(broker_id) is given
   type: bool
 blockers:
@@ -112,102 +125,45 @@ blockers:
   type: list
   elements: dict
 unprotected:
-  description: Partitions hosted by O(broker_id) whose replication factor is not larger than their C(min.insync.replicas).
+  description:
+    - Partitions hosted by O(broker_id) whose replication factor is not larger than their
+      C(min.insync.replicas); returned whether or not O(allow_unprotected) accepts them.
   returned: when O(broker_id) is given
   type: list
   elements: dict
 reason:
-  description: Why O(broker_id) may not be stopped, in one sentence; empty when it may.
+  description:
+    - Why O(broker_id) may not be stopped, in one sentence naming the partitions concerned;
+      empty when it may.
   returned: when O(broker_id) is given
   type: str
 """
 
 from ansible.module_utils.basic import AnsibleModule
-from ansible_collections.kafka_ansible.cluster.plugins.module_utils.kafka_connection import (
-    CONNECTION_ARGUMENT_SPEC, CONNECTION_REQUIRED_IF, ConfigResource, KafkaAdmin)
-
-MIN_ISR = 'min.insync.replicas'
-
-
-def read_state(admin):
-    cluster = admin.call('describe_cluster')
-    brokers = sorted(b['broker_id'] for b in cluster['brokers'])
-    topics = [t for t in admin.call('describe_topics') if not t.get('error_code')]
-    names = [t['name'] for t in topics]
-    min_isr = {}
-    if names:
-        loaded = admin.call('describe_configs', [ConfigResource('TOPIC', n, [MIN_ISR]) for n in names],
-                            config_filter='all')
-        for name, configs in loaded.get('topic', {}).items():
-            if MIN_ISR in configs:
-                min_isr[name] = int(configs[MIN_ISR]['value'])
-    partitions = []
-    for topic in topics:
-        for p in topic['partitions']:
-            partitions.append({
-                'topic': topic['name'],
-                'partition': p['partition_index'],
-                'leader': p['leader_id'],
-                'replicas': list(p['replica_nodes']),
-                'isr': list(p['isr_nodes']),
-                'min_insync_replicas': min_isr.get(topic['name'], 1),
-            })
-    partitions.sort(key=lambda p: (p['topic'], p['partition']))
-    return brokers, cluster.get('controller_id', -1), partitions
-
-
-def assess(brokers, controller, partitions, broker_id=None):
-    """The module's result from the cluster state (pure, for unit tests)."""
-    result = {
-        'changed': False,
-        'brokers': brokers,
-        'controller': controller if controller is not None else -1,
-        'partitions': len(partitions),
-        'under_replicated': [p for p in partitions if len(p['isr']) < len(p['replicas'])],
-        'under_min_isr': [p for p in partitions if len(p['isr']) < p['min_insync_replicas']],
-        'offline': [p for p in partitions if p['leader'] < 0],
-    }
-    if broker_id is None:
-        return result
-    hosted = [p for p in partitions if broker_id in p['replicas']]
-    unprotected = [p for p in hosted if len(p['replicas']) <= p['min_insync_replicas']]
-    blockers = [p for p in hosted if p not in unprotected
-                and len([r for r in p['isr'] if r != broker_id]) < p['min_insync_replicas']]
-    reasons = []
-    if result['under_replicated']:
-        reasons.append('%d partition(s) are under-replicated (first: %s)'
-                       % (len(result['under_replicated']), _name(result['under_replicated'][0])))
-    if blockers:
-        reasons.append('%d partition(s) would fall below min.insync.replicas without broker %d (first: %s)'
-                       % (len(blockers), broker_id, _name(blockers[0])))
-    result.update({
-        'registered': broker_id in brokers,
-        'blockers': blockers,
-        'unprotected': unprotected,
-        'safe_to_stop': not reasons,
-        'reason': '; '.join(reasons),
-    })
-    return result
-
-
-def _name(p):
-    return '%s-%d isr=%s replicas=%s min.insync.replicas=%d' % (
-        p['topic'], p['partition'], p['isr'], p['replicas'], p['min_insync_replicas'])
+from ansible_collections.kafka_ansible.cluster.plugins.module_utils.kafka_argument_specs import KAFKA_CLUSTER_HEALTH_ARGS
+from ansible_collections.kafka_ansible.cluster.plugins.module_utils.kafka_cluster_state import (
+    MIN_ISR, read_configs, read_metadata)
+from ansible_collections.kafka_ansible.cluster.plugins.module_utils.kafka_connection import KafkaModuleError, connect
+from ansible_collections.kafka_ansible.cluster.plugins.module_utils.kafka_health import assess, partition_list
 
 
 def main():
-    argument_spec = dict(broker_id=dict(type='int'))
-    argument_spec.update(CONNECTION_ARGUMENT_SPEC)
-    module = AnsibleModule(argument_spec=argument_spec, required_if=CONNECTION_REQUIRED_IF,
-                           supports_check_mode=True)
-    admin = KafkaAdmin(module)
+    module = AnsibleModule(**KAFKA_CLUSTER_HEALTH_ARGS)
     try:
-        state = read_state(admin)
+        admin = connect(module.params)
+    except KafkaModuleError as e:
+        module.fail_json(msg=e.msg, **e.result)
+    try:
+        state = read_metadata(admin)
+        # min.insync.replicas as the brokers loaded it, for every topic, in one request
+        read_configs(admin, state, sorted(state['topics']), keys=[MIN_ISR])
     except Exception as e:
         module.fail_json(msg='Reading the cluster state failed: %s' % e)
     finally:
         admin.close()
-    module.exit_json(**assess(*state, broker_id=module.params['broker_id']))
+    module.exit_json(**assess(state['brokers'], state['controller'], partition_list(state),
+                              broker_id=module.params['broker_id'],
+                              allow_unprotected=module.params['allow_unprotected']))
 
 
 if __name__ == '__main__':

@@ -1,5 +1,7 @@
 #!/usr/bin/python
 # -*- coding: utf-8 -*-
+# Copyright: Kafka Ansible contributors
+# SPDX-License-Identifier: Apache-2.0
 
 from __future__ import annotations
 
@@ -8,12 +10,17 @@ DOCUMENTATION = r"""
 module: kafka_topic
 short_description: Manage one Kafka topic
 description:
-  - Creates, updates or deletes one Kafka topic. It is M(kafka_topics) with a single item and
-    follows the same rules; use M(kafka_topics) for many topics, it is much faster than a loop.
+  - Creates, updates or deletes one Kafka topic. It is M(kafka_ansible.cluster.kafka_topics) with a single item and
+    follows the same rules; use M(kafka_ansible.cluster.kafka_topics) for many topics, it is much faster than a loop.
   - Everything is validated (also by the broker with C(validate_only)) before anything changes.
   - Configs are compared with the topic's own overrides only; unlisted overrides are left alone
     and a value of V(null) removes an override.
   - Partitions only grow. Replication-factor changes need O(allow_replication_factor_change=true).
+  - The effective C(min.insync.replicas) (requested, else the topic's override, else the broker
+    default) may not exceed the effective replication factor (requested, else current, else the
+    broker's C(default.replication.factor)); a change that leads there is an error.
+  - A deletion waits until the topic is really gone, its name free again. The result lists only
+    what was done.
   - Internal topics can never be deleted.
 version_added: "1.0.0"
 author: kafka-ansible contributors
@@ -45,12 +52,15 @@ options:
   allow_replication_factor_change:
     description:
       - Allow changing the replication factor of an existing topic through a partition reassignment
-        that keeps the existing replicas (adding the least-loaded brokers, or keeping the leader and
-        the preferred replicas when decreasing).
+        that keeps the existing replicas (adding the least-loaded brokers, or, when decreasing, keeping
+        the leader, then the in-sync replicas on live brokers; a decrease that needs a dead broker is
+        an error).
     type: bool
     default: false
   wait_timeout:
-    description: Seconds to wait for deletion, leaders of new partitions, and reassignments.
+    description:
+      - Seconds to wait for deletion, leaders of new partitions, reassignments, and (before any
+        change) the name of a new topic that is still being deleted to become free.
     type: int
     default: 300
 extends_documentation_fragment:
@@ -64,13 +74,13 @@ attributes:
   platform:
     platforms: posix
 seealso:
-  - module: kafka_topics
-  - module: kafka_topic_info
+  - module: kafka_ansible.cluster.kafka_topics
+  - module: kafka_ansible.cluster.kafka_topic_info
 """
 
 EXAMPLES = r"""
 - name: Create or update a topic
-  kafka_topic:
+  kafka_ansible.cluster.kafka_topic:
     bootstrap_servers: kafka1:9092
     name: orders
     partitions: 12
@@ -80,14 +90,14 @@ EXAMPLES = r"""
       cleanup.policy: [delete, compact]
 
 - name: Remove one override, keep the others
-  kafka_topic:
+  kafka_ansible.cluster.kafka_topic:
     bootstrap_servers: kafka1:9092
     name: orders
     configs:
       retention.ms: null
 
 - name: Delete a topic (waits until it is gone)
-  kafka_topic:
+  kafka_ansible.cluster.kafka_topic:
     bootstrap_servers: kafka1:9092
     name: legacy-events
     state: absent
@@ -95,7 +105,7 @@ EXAMPLES = r"""
 
 RETURN = r"""
 changes:
-  description: What changed (or would change in check mode); empty or one item. See M(kafka_topics).
+  description: What changed (or would change in check mode); empty or one item. See M(kafka_ansible.cluster.kafka_topics).
   returned: always
   type: list
   elements: dict
@@ -117,21 +127,21 @@ errors:
 """
 
 from ansible.module_utils.basic import AnsibleModule
-from ansible_collections.kafka_ansible.cluster.plugins.module_utils.kafka_connection import CONNECTION_ARGUMENT_SPEC, CONNECTION_REQUIRED_IF
-from ansible_collections.kafka_ansible.cluster.plugins.module_utils.kafka_topic_engine import ENGINE_OPTIONS, TOPIC_OPTIONS, run_topics
+from ansible_collections.kafka_ansible.cluster.plugins.module_utils.kafka_argument_specs import KAFKA_TOPIC_ARGS, TOPIC_OPTIONS
+from ansible_collections.kafka_ansible.cluster.plugins.module_utils.kafka_connection import KafkaModuleError
+from ansible_collections.kafka_ansible.cluster.plugins.module_utils.kafka_topic_engine import run_topics
 
 
 def main():
-    argument_spec = dict(TOPIC_OPTIONS)
-    argument_spec.update(ENGINE_OPTIONS)
-    argument_spec.update(CONNECTION_ARGUMENT_SPEC)
-    module = AnsibleModule(
-        argument_spec=argument_spec,
-        required_if=CONNECTION_REQUIRED_IF,
-        supports_check_mode=True,
-    )
+    module = AnsibleModule(**KAFKA_TOPIC_ARGS)
     topic = dict((key, module.params[key]) for key in TOPIC_OPTIONS)
-    run_topics(module, [topic])
+    try:
+        result, warnings = run_topics(module.params, [topic], None, module.check_mode, module._diff)
+    except KafkaModuleError as e:
+        module.fail_json(msg=e.msg, **e.result)
+    for warning in warnings:
+        module.warn(warning)
+    module.exit_json(**result)
 
 
 if __name__ == '__main__':

@@ -1,5 +1,7 @@
 #!/usr/bin/python
 # -*- coding: utf-8 -*-
+# Copyright: Kafka Ansible contributors
+# SPDX-License-Identifier: Apache-2.0
 
 from __future__ import annotations
 
@@ -29,21 +31,15 @@ options:
     default: false
 extends_documentation_fragment:
   - kafka_ansible.cluster.kafka
+  - kafka_ansible.cluster.kafka.read_only
   - ansible.builtin.action_common_attributes
-attributes:
-  check_mode:
-    support: full
-  diff_mode:
-    support: none
-  platform:
-    platforms: posix
 seealso:
-  - module: kafka_topics
+  - module: kafka_ansible.cluster.kafka_topics
 """
 
 EXAMPLES = r"""
 - name: Describe the application topics
-  kafka_topic_info:
+  kafka_ansible.cluster.kafka_topic_info:
     bootstrap_servers: kafka1:9092
     pattern: 'app\..*'
   register: app_topics
@@ -96,20 +92,50 @@ topics:
 import re
 
 from ansible.module_utils.basic import AnsibleModule
-from ansible_collections.kafka_ansible.cluster.plugins.module_utils.kafka_connection import CONNECTION_ARGUMENT_SPEC, CONNECTION_REQUIRED_IF, KafkaAdmin
-from ansible_collections.kafka_ansible.cluster.plugins.module_utils.kafka_topic_engine import read_configs, read_metadata
-from ansible_collections.kafka_ansible.cluster.plugins.module_utils.kafka_topic_plan import describe
+from ansible_collections.kafka_ansible.cluster.plugins.module_utils.kafka_argument_specs import KAFKA_TOPIC_INFO_ARGS
+from ansible_collections.kafka_ansible.cluster.plugins.module_utils.kafka_cluster_state import read_configs, read_metadata
+from ansible_collections.kafka_ansible.cluster.plugins.module_utils.kafka_connection import KafkaModuleError, connect
+from ansible_collections.kafka_ansible.cluster.plugins.module_utils.kafka_topic_plan import is_internal, target_replicas
+
+
+def topic_view(state, names=None, pattern=None, include_internal=False):
+    """What the module returns for the selected topics of ``state``: {name: details}."""
+    regex = re.compile(pattern) if pattern else None
+    result = {}
+    for name in sorted(state['topics']):
+        topic = state['topics'][name]
+        internal = is_internal(name, topic.get('internal', False))
+        if names and name not in names:
+            continue
+        if regex and not regex.fullmatch(name):
+            continue
+        if internal and not include_internal and not names:
+            continue
+        moving = state['reassigning'].get(name, {})
+        replicas = target_replicas(state, name)
+        details = []
+        for index in sorted(topic['partitions']):
+            part = topic['partitions'][index]
+            details.append({
+                'partition': index,
+                'leader': part['leader'],
+                'replicas': part['replicas'],
+                'isr': part['isr'],
+                'adding_replicas': moving.get(index, {}).get('adding', []),
+                'removing_replicas': moving.get(index, {}).get('removing', []),
+            })
+        result[name] = {
+            'internal': internal,
+            'partitions': len(details),
+            'replication_factor': min(len(r) for r in replicas.values()) if replicas else 0,
+            'configs': state['overrides'].get(name, {}),
+            'partition_details': details,
+        }
+    return result
 
 
 def main():
-    argument_spec = dict(
-        names=dict(type='list', elements='str'),
-        pattern=dict(type='str'),
-        include_internal=dict(type='bool', default=False),
-    )
-    argument_spec.update(CONNECTION_ARGUMENT_SPEC)
-    module = AnsibleModule(argument_spec=argument_spec, required_if=CONNECTION_REQUIRED_IF,
-                           supports_check_mode=True)
+    module = AnsibleModule(**KAFKA_TOPIC_INFO_ARGS)
     params = module.params
     try:
         re.compile(params['pattern'] or '')
@@ -117,15 +143,18 @@ def main():
         module.fail_json(msg='pattern %r is not a valid regular expression: %s' % (params['pattern'], e))
 
     select = (params['names'], params['pattern'], params['include_internal'])
-    admin = KafkaAdmin(module)
+    try:
+        admin = connect(params)
+    except KafkaModuleError as e:
+        module.fail_json(msg=e.msg, **e.result)
     try:
         state = read_metadata(admin)
-        read_configs(admin, state, list(describe(state, *select)))
+        read_configs(admin, state, list(topic_view(state, *select)))
     except Exception as e:
         module.fail_json(msg='Describing topics failed: %s' % e)
     finally:
         admin.close()
-    module.exit_json(changed=False, brokers=state['brokers'], topics=describe(state, *select))
+    module.exit_json(changed=False, brokers=state['brokers'], topics=topic_view(state, *select))
 
 
 if __name__ == '__main__':

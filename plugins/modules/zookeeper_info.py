@@ -1,7 +1,7 @@
 #!/usr/bin/python
 # -*- coding: utf-8 -*-
-# Copyright: contributors to this project
-# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+# Copyright: Kafka Ansible contributors
+# SPDX-License-Identifier: Apache-2.0
 
 from __future__ import absolute_import, division, print_function
 
@@ -43,7 +43,7 @@ attributes:
 
 EXAMPLES = r'''
 - name: Wait until the ensemble serves with exactly one leader
-  zookeeper_info:
+  kafka_ansible.cluster.zookeeper_info:
     servers: [zk1:2181, zk2:2181, zk3:2181]
   register: ensemble
   until: ensemble.serving == 3 and ensemble.leaders == 1
@@ -51,7 +51,7 @@ EXAMPLES = r'''
   delay: 2
 
 - name: Check that broker 1 is registered
-  zookeeper_info:
+  kafka_ansible.cluster.zookeeper_info:
     servers: [zk1:2181]
     paths: [/kafka/brokers/ids/1]
   register: zk
@@ -87,19 +87,13 @@ znodes:
 '''
 
 from ansible.module_utils.basic import AnsibleModule
+from ansible_collections.kafka_ansible.cluster.plugins.module_utils.kafka_argument_specs import ZOOKEEPER_INFO_ARGS
 from ansible_collections.kafka_ansible.cluster.plugins.module_utils.zookeeper_client import (
     ZooKeeperError, ZooKeeperReader, four_letter_word, parse_srvr)
 
 
 def main():
-    module = AnsibleModule(
-        argument_spec=dict(
-            servers=dict(type='list', elements='str', required=True),
-            paths=dict(type='list', elements='str', default=[]),
-            timeout=dict(type='float', default=5.0),
-        ),
-        supports_check_mode=True,
-    )
+    module = AnsibleModule(**ZOOKEEPER_INFO_ARGS)
     timeout = module.params['timeout']
 
     servers = []

@@ -31,7 +31,8 @@ import uuid
 
 from kafka.admin import KafkaAdminClient
 
-PLUGINS = os.path.abspath(os.path.join(os.path.dirname(__file__), '..', '..', 'plugins'))
+# The checkout is the collection kafka_ansible.cluster, linked under collections/.
+COLLECTIONS = os.path.abspath(os.path.join(os.path.dirname(__file__), '..', '..', 'collections'))
 # The ansible-playbook of this Python environment (it must import kafka-python), else PATH's.
 PLAYBOOK = os.path.join(os.path.dirname(sys.executable), 'ansible-playbook')
 if not os.path.exists(PLAYBOOK):
@@ -42,20 +43,20 @@ RETENTION = 86400000
 def run_module(bootstrap, args, workdir):
     """Run kafka_topics once through ansible-playbook; return (seconds, task result)."""
     play = [{'hosts': 'localhost', 'gather_facts': False,
-             'tasks': [{'kafka_topics': dict(args, bootstrap_servers=bootstrap)}]}]
+             'tasks': [{'kafka_ansible.cluster.kafka_topics': dict(args, bootstrap_servers=bootstrap)}]}]
     path = os.path.join(workdir, 'bench.json')
     with open(path, 'w') as f:
         json.dump(play, f)
     env = dict(os.environ,
-               ANSIBLE_LIBRARY=os.path.join(PLUGINS, 'modules'),
-               ANSIBLE_MODULE_UTILS=os.path.join(PLUGINS, 'module_utils'),
+               ANSIBLE_COLLECTIONS_PATH=COLLECTIONS,
                ANSIBLE_STDOUT_CALLBACK='json',
                ANSIBLE_LOCALHOST_WARNING='false')
     cmd = [PLAYBOOK, '-i', 'localhost,', '-c', 'local', '-e', 'ansible_python_interpreter=' + sys.executable, path]
     start = time.monotonic()
     proc = subprocess.run(cmd, env=env, capture_output=True, text=True)
     elapsed = time.monotonic() - start
-    result = json.loads(proc.stdout)['plays'][0]['tasks'][0]['hosts']['localhost']
+    # the JSON document comes first; callbacks enabled in ansible.cfg may print after it
+    result = json.JSONDecoder().raw_decode(proc.stdout.lstrip())[0]['plays'][0]['tasks'][0]['hosts']['localhost']
     if result.get('failed'):
         sys.exit('kafka_topics failed: %s' % result.get('msg'))
     return elapsed, result

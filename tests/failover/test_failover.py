@@ -1,5 +1,9 @@
 """Faults under load, with the pass criteria of the project's test matrix (issue 4).
 
+Monitoring (issue 12): for the faults where an alert applies, the alert must be firing in the
+scenario's Prometheus (group `monitoring`) during the fault and resolved after healing; the time
+from the fault to firing goes into the figures.
+
 Every test writes with acks=all and idempotence on into its own topic (RF 3, min.insync.replicas 2),
 injects one fault into the containers of the `failover` scenario, heals it, and checks the
 universal criterion U: 0 acked messages lost, 0 duplicates, 0 acked (partition, offset) read back
@@ -11,15 +15,19 @@ import json
 import os
 import re
 import subprocess
+import threading
 import time
 
 import pytest
 
 from lib.load import LoadGenerator, IsrSampler, Probe, check
 from lib.molecule_cluster import zookeeper_mode
+from lib.prometheus import Prometheus
 
 SESSION_TIMEOUT = 18.0   # zookeeper.session.timeout.ms, Kafka's default
 HEAL_TIMEOUT = 120
+ALERT_TIMEOUT = 30       # an alert that must fire during a fault fires within this (scrape 2 s, rules 2 s, for: 4 s)
+RESOLVE_TIMEOUT = 60     # and resolves within this once the cluster is healed
 MIN_ACKED = 3000
 MIN_LOAD_SECONDS = 20
 PROJECT = os.path.abspath(os.path.join(os.path.dirname(__file__), '..', '..'))
@@ -37,6 +45,8 @@ class Ctx:
         self.zookeepers = cluster.hosts('zookeeper')
         self.bootstrap = cluster.bootstrap_servers()
         self.probe = Probe(self.bootstrap, cluster.zookeeper_servers())
+        [monitoring] = cluster.hosts('monitoring')
+        self.alerts = AlertWatcher(Prometheus('http://%s:9090' % cluster.address(monitoring))).start()
 
     def container(self, name):
         return self.cluster.docker.containers.get(name)
@@ -91,6 +101,7 @@ class Ctx:
 def ctx(cluster):
     context = Ctx(cluster)
     yield context
+    context.alerts.stop()
     context.probe.close()
     write_figures()
 
@@ -102,6 +113,84 @@ def healthy(ctx):
     ctx.probe.wait_healed(ctx.brokers, HEAL_TIMEOUT)
     yield ctx
     ctx.restore_everything()
+
+
+# --- alerts --------------------------------------------------------------------------------------
+
+class AlertWatcher:
+    """Polls the scenario's Prometheus in the background and records when each alert starts firing."""
+
+    def __init__(self, prometheus, interval=0.5):
+        self.prometheus = prometheus
+        self.interval = interval
+        self.firing = set()   # (alertname, instance) firing at the last poll
+        self.edges = []       # (alertname, instance, monotonic time it was first seen firing)
+        self.errors = 0
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._run, name='alerts', daemon=True)
+
+    def start(self):
+        self.prometheus.wait_for(self.prometheus.ready, 60, 'ready')
+        self._thread.start()
+        return self
+
+    def stop(self):
+        self._stop.set()
+        self._thread.join(10)
+
+    def poll(self):
+        alerts = self.prometheus.get('/api/v1/alerts')['alerts']
+        return {(a['labels']['alertname'], a['labels'].get('instance', ''))
+                for a in alerts if a['state'] == 'firing'}
+
+    def _run(self):
+        while not self._stop.is_set():
+            try:
+                firing = self.poll()
+            except OSError:
+                self.errors += 1
+            else:
+                now = time.monotonic()
+                self.edges.extend((name, instance, now) for name, instance in firing - self.firing)
+                self.firing = firing
+            self._stop.wait(self.interval)
+
+    def fired_after(self, since, name, instance=None):
+        """Seconds from `since` until `name` (on `instance`) started firing, or None."""
+        times = [t for n, i, t in list(self.edges) if n == name and t >= since and instance in (None, i)]
+        return min(times) - since if times else None
+
+    def wait_fired(self, since, name, instance=None, timeout=ALERT_TIMEOUT):
+        deadline = since + timeout
+        while time.monotonic() < deadline:
+            if self.fired_after(since, name, instance) is not None:
+                break
+            time.sleep(0.2)
+        return self.fired_after(since, name, instance)
+
+    def wait_resolved(self, name, instance=None, timeout=RESOLVE_TIMEOUT):
+        deadline = time.monotonic() + timeout
+        while any(n == name and instance in (None, i) for n, i in self.poll()):
+            assert time.monotonic() < deadline, '%s (%s) still firing %d s after healing' % (name, instance, timeout)
+            time.sleep(0.5)
+
+
+def expect_alert(ctx, extra, since, name, instance=None, wait=False):
+    """`name` must have fired (on `instance`) after `since`, the start of the fault; with `wait`,
+    wait for it (up to ALERT_TIMEOUT) instead of only looking at what was seen so far."""
+    seconds = (ctx.alerts.wait_fired(since, name, instance) if wait else ctx.alerts.fired_after(since, name, instance))
+    assert seconds is not None, '%s (%s) did not fire during the fault; seen: %s' % (
+        name, instance, [(n, i, round(t - since, 1)) for n, i, t in ctx.alerts.edges if t >= since - 5])
+    extra.setdefault('alerts', {}).setdefault(name, round(seconds, 1))
+    extra.setdefault('_alerts', []).append((name, instance))
+    return seconds
+
+
+def assert_alerts_resolved(ctx, figures):
+    for name, instance in figures.pop('_alerts', []):
+        ctx.alerts.wait_resolved(name, instance)
+    if 'alerts' in figures:
+        figures['alerts'] = '; '.join('%s %.1f s' % item for item in figures['alerts'].items())
 
 
 # --- the scaffold of every fault test -----------------------------------------------------------
@@ -149,6 +238,7 @@ def run_under_load(ctx, name, fault, assignments=None):
         'smallest_isr': sampler.smallest_isr(),
     })
     figures.update(extra)
+    assert_alerts_resolved(ctx, figures)
     FIGURES.append(figures)
     print_figures(figures)
     assert_universal(figures)
@@ -164,7 +254,7 @@ def assert_universal(f):
 
 
 COLUMNS = [('fault', '%s'), ('acked', '%d'), ('lost', '%d'), ('duplicates', '%d'), ('mismatched', '%d'),
-           ('longest_gap', '%.1f s'), ('heal', '%.1f s'), ('smallest_isr', '%s'), ('notes', '%s')]
+           ('longest_gap', '%.1f s'), ('heal', '%.1f s'), ('smallest_isr', '%s'), ('alerts', '%s'), ('notes', '%s')]
 
 
 def table(rows):
@@ -210,15 +300,18 @@ def test_baseline(healthy):
     assert figures['longest_gap'] < 2.0, figures
 
 
-def bounce_leader(ctx, topic, stop, bounces=3, wait_unregistered=False):
+def bounce_leader(ctx, topic, stop, bounces=3, wait_unregistered=False, alert=None):
     extra = {'heals': [], 'bounced': []}
     for _ in range(bounces):
         leader, _ = leader_of(ctx, topic)
         extra['bounced'].append(leader)
         stop(leader)
+        stopped = time.monotonic()
         if wait_unregistered:
             ctx.probe.wait_until(lambda: leader not in ctx.probe.registered(), SESSION_TIMEOUT + 20,
                                  'broker %d is gone from /brokers/ids' % leader)
+        if alert:
+            expect_alert(ctx, extra, stopped, alert, ctx.brokers[leader])
         ctx.start_broker(leader)
         start = time.monotonic()
         ctx.probe.wait_healed(ctx.brokers, HEAL_TIMEOUT)
@@ -236,7 +329,8 @@ def test_leader_clean_bounce(healthy):
 def test_leader_hard_bounce(healthy):
     figures, _, _ = run_under_load(
         healthy, 'leader hard bounce',
-        lambda ctx, load, sampler, topic: bounce_leader(ctx, topic, ctx.kill_broker, wait_unregistered=True))
+        lambda ctx, load, sampler, topic: bounce_leader(ctx, topic, ctx.kill_broker, wait_unregistered=True,
+                                                        alert='KafkaBrokerDown'))
     assert figures['longest_gap'] <= SESSION_TIMEOUT + 12.0, figures
 
 
@@ -250,8 +344,9 @@ def test_controller_kill(healthy):
         elected = time.monotonic() - killed
         ctx.probe.wait_until(lambda: controller not in ctx.probe.registered(), 30,
                              'broker %d is gone from /brokers/ids' % controller)
-        ctx.start_broker(controller)
         extra = {'new_controller_s': round(elected, 1)}
+        expect_alert(ctx, extra, killed, 'KafkaBrokerDown', ctx.brokers[controller])
+        ctx.start_broker(controller)
         note(extra, 'killed controller %d, new controller %d after %.1f s'
              % (controller, ctx.probe.controller(), elected))
         return extra
@@ -273,8 +368,10 @@ def test_follower_isolation(healthy):
         state.update(follower=follower, start=time.monotonic())
         time.sleep(60)
         state['end'] = time.monotonic()
-        ctx.sh(ctx.brokers[follower], 'iptables -F INPUT && iptables -F OUTPUT')
         extra = {}
+        expect_alert(ctx, extra, state['start'], 'KafkaBrokerDown', ctx.brokers[follower])
+        expect_alert(ctx, extra, state['start'], 'KafkaUnderReplicatedPartitions')
+        ctx.sh(ctx.brokers[follower], 'iptables -F INPUT && iptables -F OUTPUT')
         note(extra, 'isolated follower %d for 60 s' % follower)
         return extra
     figures, load, sampler = run_under_load(healthy, 'follower isolation', fault)
@@ -324,9 +421,12 @@ def test_min_isr_enforced(healthy):
         state['down'] = time.monotonic()
         time.sleep(20)
         state['restore'] = time.monotonic()
+        extra = {}
+        expect_alert(ctx, extra, state['down'], 'KafkaUnderMinIsrPartitions', ctx.brokers[survivor])
+        for broker in stopped:
+            expect_alert(ctx, extra, state['down'], 'KafkaBrokerDown', ctx.brokers[broker])
         for broker in stopped:
             ctx.start_broker(broker)
-        extra = {}
         note(extra, 'stopped brokers %s for 20 s' % stopped)
         return extra
     figures, load, sampler = run_under_load(healthy, 'min ISR enforced', fault)
@@ -346,10 +446,13 @@ def test_zookeeper_leader_kill(healthy):
                              'exactly one new ZooKeeper leader')
         elected = time.monotonic() - killed
         [new_leader] = ctx.zk_leaders()
+        extra = {}
+        # The ensemble elects a new leader within seconds: keep the member down until the alert fires.
+        expect_alert(ctx, extra, killed, 'ZooKeeperMemberDown', leader, wait=True)
         ctx.sh(leader, 'systemctl start zookeeper')
         ctx.probe.wait_until(ctx.zk_healthy, 60, 'the ensemble is whole again')
         assert len(ctx.zk_leaders()) == 1
-        extra = {'new_zk_leader_s': round(elected, 1)}
+        extra['new_zk_leader_s'] = round(elected, 1)
         note(extra, 'killed ZK leader %s; %s leads after %.1f s' % (leader, new_leader, elected))
         return extra
     figures, _, _ = run_under_load(healthy, 'ZK leader kill', fault)
@@ -363,14 +466,18 @@ def test_zookeeper_quorum_loss(healthy):
         stopped = [leader] + [z for z in ctx.zookeepers if z != leader][:1]
         for name in stopped:
             ctx.sh(name, 'systemctl stop zookeeper')
+        lost = time.monotonic()
         time.sleep(60)
+        extra = {}
+        expect_alert(ctx, extra, lost, 'ZooKeeperQuorumLost')
+        for name in stopped:
+            expect_alert(ctx, extra, lost, 'ZooKeeperMemberDown', name)
         for name in stopped:
             ctx.sh(name, 'systemctl start zookeeper')
         ctx.probe.wait_until(ctx.zk_healthy, 60, 'ZooKeeper regains quorum')
         ctx.probe.wait_until(lambda: ctx.probe.registered() == sorted(ctx.brokers), 60,
                              'every broker is registered again')
         assert {b: ctx.kafka_pid(b) for b in ctx.brokers} == pids, 'a broker was restarted'
-        extra = {}
         note(extra, 'stopped ZK %s for 60 s; brokers kept their PIDs' % stopped)
         return extra
     run_under_load(healthy, 'ZK quorum loss', fault)

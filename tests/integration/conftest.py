@@ -1,3 +1,5 @@
+# Copyright: Kafka Ansible contributors
+# SPDX-License-Identifier: Apache-2.0
 """Fixtures for the integration tests: a real cluster (KAFKA_BOOTSTRAP_SERVERS) and a way
 to run the modules through Ansible exactly as a playbook does."""
 
@@ -46,7 +48,8 @@ def prefix(admin):
 
 @pytest.fixture(scope='session')
 def ansible(bootstrap, tmp_path_factory):
-    """run(module, args, check=False, diff=False) -> the task result dict of one ansible-playbook run."""
+    """run(module, args, check=False, diff=False) -> the task result dict of one ansible-playbook run.
+    ``module`` is a module of this collection (short name) or a fully qualified name."""
     workdir = tmp_path_factory.mktemp('plays')
     env = dict(os.environ,
                ANSIBLE_COLLECTIONS_PATH=COLLECTIONS,
@@ -56,6 +59,7 @@ def ansible(bootstrap, tmp_path_factory):
 
     def run(module, args, check=False, diff=False):
         args = dict({'bootstrap_servers': bootstrap}, **args)
+        module = module if '.' in module else 'kafka_ansible.cluster.' + module
         play = [{'hosts': 'localhost', 'gather_facts': False, 'tasks': [{module: args}]}]
         path = os.path.join(workdir, 'play-%s.json' % uuid.uuid4().hex[:6])
         with open(path, 'w') as f:
@@ -65,7 +69,8 @@ def ansible(bootstrap, tmp_path_factory):
         cmd += ['--diff'] if diff else []
         proc = subprocess.run(cmd, env=env, capture_output=True, text=True, timeout=600)
         try:
-            output = json.loads(proc.stdout)
+            # the JSON document comes first; callbacks enabled in ansible.cfg may print after it
+            output = json.JSONDecoder().raw_decode(proc.stdout.lstrip())[0]
             return output['plays'][0]['tasks'][0]['hosts']['localhost']
         except (ValueError, KeyError, IndexError):
             raise AssertionError('ansible-playbook gave no task result (rc %d):\n%s\n%s'

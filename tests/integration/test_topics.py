@@ -1,3 +1,5 @@
+# Copyright: Kafka Ansible contributors
+# SPDX-License-Identifier: Apache-2.0
 """kafka_topics / kafka_topic / kafka_topic_info against a real cluster, run through Ansible.
 
 Needs KAFKA_BOOTSTRAP_SERVERS pointing at a cluster with at least 3 brokers. Every topic
@@ -7,9 +9,12 @@ only within a test function.
 
 import time
 
+import kafka.errors as Errors
 import pytest
-from kafka.admin import ConfigResource
+from kafka.admin import ConfigResource, KafkaAdminClient
 
+from ansible_collections.kafka_ansible.cluster.plugins.module_utils import kafka_topic_engine
+from ansible_collections.kafka_ansible.cluster.plugins.module_utils.kafka_connection import KafkaAdmin
 from ansible_collections.kafka_ansible.cluster.plugins.module_utils.kafka_topic_plan import KNOWN_TOPIC_CONFIGS
 
 
@@ -166,7 +171,8 @@ def test_delete_waits_until_gone(ansible, admin, prefix, brokers):
                                   'before': {'partitions': 2, 'replication_factor': 3}, 'after': {}}]
     assert name not in admin.list_topics()
     # a topic still marked for deletion could not be created again
-    ok(ansible('kafka_topic', {'name': name, 'partitions': 1, 'replication_factor': 1}))
+    ok(ansible('kafka_topic', {'name': name, 'partitions': 1, 'replication_factor': 1,
+                               'configs': {'min.insync.replicas': 1}}))
     assert ok(ansible('kafka_topic', {'name': name, 'state': 'absent'}))['changed'] is True
     assert ok(ansible('kafka_topic', {'name': name, 'state': 'absent'}))['changed'] is False
 
@@ -257,7 +263,7 @@ BAD_INPUT = [
      "config 'retention.ms' expects an integer (LONG), got 'seven days'"),
     ('value the broker rejects', [{'name': '{p}base', 'configs': {'compression.type': 'zip'}}], '{p}base',
      'the broker rejects the config change'),
-    ('create the broker rejects', [{'name': '{p}pol', 'partitions': 1, 'replication_factor': 1,
+    ('create the broker rejects', [{'name': '{p}pol', 'partitions': 1, 'replication_factor': 2,
                                     'configs': {'cleanup.policy': 'shred'}}], '{p}pol',
      'the broker rejects the creation'),
     ('rf change without opt-in', [{'name': '{p}base', 'replication_factor': 2}], '{p}base',
@@ -279,7 +285,8 @@ def battery_prefix(admin, prefix):
 @pytest.mark.parametrize('case, extra, topic, reason', BAD_INPUT, ids=[c[0] for c in BAD_INPUT])
 def test_bad_input_fails_and_changes_nothing(ansible, snapshot, battery_prefix, brokers, case, extra, topic, reason):
     p = battery_prefix
-    valid = [{'name': p + 'brand-new', 'partitions': 1, 'replication_factor': 1},
+    valid = [{'name': p + 'brand-new', 'partitions': 1, 'replication_factor': 1,
+              'configs': {'min.insync.replicas': 1}},
              {'name': p + 'other', 'partitions': 2, 'configs': {'retention.ms': 5000}}]
     args = {'topics': valid}
     if isinstance(extra, dict):
@@ -295,3 +302,100 @@ def test_bad_input_fails_and_changes_nothing(ansible, snapshot, battery_prefix, 
     expected = 'prune: ' if named == 'prune' else "topic '%s': " % named
     assert expected in result['msg'] and reason in result['msg'], result['msg']
     assert snapshot(p) == before
+
+
+def name_is_free(admin, name):
+    """Whether the broker would create ``name`` now (validate_only: nothing is created)."""
+    answer = admin.create_topics({name: {'num_partitions': 1, 'replication_factor': 1}}, validate_only=True,
+                                 raise_errors=False)
+    return answer['topics'][0]['error_code'] == 0
+
+
+def test_delete_waits_until_the_name_is_free(ansible, admin, prefix, brokers):
+    # defect 1: many partitions make the ZooKeeper-mode deletion last a while after the metadata
+    # has forgotten the topic (about 5 s for 300 partitions on a loopback cluster)
+    name = prefix + 'slowdelete'
+    create(admin, 300, 3, name)
+    result = ok(ansible('kafka_topic', {'name': name, 'state': 'absent'}))
+    assert [c['action'] for c in result['changes']] == ['delete']
+    assert name_is_free(admin, name)
+
+
+def real_admin(bootstrap, client=None):
+    client = client or KafkaAdminClient(bootstrap_servers=bootstrap.split(','), client_id='it-engine')
+    return KafkaAdmin(client, retries=3, timeout_ms=30000)
+
+
+def test_recreate_while_the_deletion_is_in_progress(bootstrap, admin, prefix, brokers):
+    # defect 1: a create planned while the old topic's deletion is still running creates the
+    # topic for real once the name is free; it never reports a create that did not happen.
+    # In-process, so that the run surely starts inside the deletion window.
+    name = prefix + 'recreate'
+    create(admin, 300, 3, name)
+    admin.delete_topics([name])                     # returns when the deletion has started
+    wait_until(lambda: name not in admin.list_topics(), 'the metadata to forget the topic')
+    assert not name_is_free(admin, name), 'the deletion ended too fast to test the race'
+    engine_admin = real_admin(bootstrap)
+    try:
+        plan = kafka_topic_engine.reconcile(
+            engine_admin, [{'name': name, 'partitions': 2, 'replication_factor': 3, 'configs': None, 'state': 'present'}],
+            prune=None, allow_rf_change=False, wait_timeout=120, check_mode=False)
+    finally:
+        engine_admin.close()
+    assert [(c['action'], c['topic']) for c in plan['changes']] == [('create', name)]
+    wait_until(lambda: name in admin.list_topics(), 'the new topic')
+    assert sorted(describe(admin, name)) == [0, 1]  # the new topic, not the old one
+
+
+def test_delete_and_create_the_twin_in_one_run_is_refused(ansible, admin, prefix, brokers, snapshot):
+    # defect 7: Kafka refuses a.b while a_b is being deleted, so the plan refuses it up front
+    base = prefix + 'twin.'
+    old, twin = base + 'a_b', base + 'a.b'
+    create(admin, 1, 3, old)
+    before = snapshot(base)
+    result = ansible('kafka_topics', {'topics': [{'name': old, 'state': 'absent'},
+                                                 {'name': twin, 'partitions': 1, 'replication_factor': 3}]})
+    assert result.get('failed'), result
+    assert ("topic '%s': collides with topic '%s' ('.' and '_' are the same in Kafka metric names), which this "
+            "run deletes" % (twin, old)) in result['msg']
+    assert snapshot(base) == before
+    # the two steps the message asks for work
+    ok(ansible('kafka_topic', {'name': old, 'state': 'absent'}))
+    created = ok(ansible('kafka_topic', {'name': twin, 'partitions': 1, 'replication_factor': 3}))
+    assert [(c['action'], c['topic']) for c in created['changes']] == [('create', twin)]
+    wait_until(lambda: twin in admin.list_topics(), 'the twin')
+
+
+class LosesFirstCreateAnswer:
+    """A real admin client whose first real (not validate_only) CreateTopics answer is lost:
+    the broker creates the topics, the caller sees a lost connection and retries."""
+
+    def __init__(self, client):
+        self.client = client
+        self.lost = 0
+
+    def __getattr__(self, name):
+        return getattr(self.client, name)
+
+    def create_topics(self, new_topics, validate_only=False, **kwargs):
+        answer = self.client.create_topics(new_topics, validate_only=validate_only, **kwargs)
+        if not validate_only and not self.lost:
+            self.lost += 1
+            raise Errors.KafkaConnectionError('answer lost (simulated)')
+        return answer
+
+
+def test_a_create_whose_answer_was_lost_is_reported(bootstrap, admin, prefix, brokers):
+    # defect 8, against the real broker: the retry gets TOPIC_ALREADY_EXISTS for our own create
+    name = prefix + 'lost-answer'
+    client = LosesFirstCreateAnswer(KafkaAdminClient(bootstrap_servers=bootstrap.split(','), client_id='it-lost'))
+    try:
+        plan = kafka_topic_engine.reconcile(
+            real_admin(bootstrap, client),
+            [{'name': name, 'partitions': 1, 'replication_factor': 3, 'configs': None, 'state': 'present'}],
+            prune=None, allow_rf_change=False, wait_timeout=60, check_mode=False)
+    finally:
+        client.close()
+    assert client.lost == 1
+    assert [(c['action'], c['topic']) for c in plan['changes']] == [('create', name)]
+    wait_until(lambda: name in admin.list_topics(), 'the new topic')

@@ -1,12 +1,30 @@
 """The cluster of the running Molecule scenario, as the tests on the controller see it."""
 
 import functools
+import json
 import os
+import re
 import socket
+import subprocess
+import sys
 
 import docker
 import testinfra
 from testinfra.utils.ansible_runner import AnsibleRunner
+
+
+REPO = os.path.abspath(os.path.join(os.path.dirname(__file__), '..', '..'))
+
+
+class PlaybookRun:
+    def __init__(self, result):
+        self.rc = result.returncode
+        self.output = result.stdout + result.stderr
+        # The sum of changed= over the PLAY RECAP lines.
+        self.changed = sum(int(n) for n in re.findall(r'changed=(\d+)', result.stdout))
+
+    def tail(self, chars=4000):
+        return self.output[-chars:]
 
 
 class Cluster:
@@ -20,6 +38,16 @@ class Cluster:
 
     def host(self, name):
         return testinfra.get_host('ansible://%s?ansible_inventory=%s' % (name, self.inventory))
+
+    def playbook(self, path, *args, extra_vars=None, timeout=900):
+        """Run a playbook of the repository against this scenario's inventory, as a user would."""
+        command = [os.path.join(os.path.dirname(sys.executable), 'ansible-playbook'), '-i', self.inventory,
+                   os.path.join(REPO, path), *args]
+        if extra_vars:
+            command += ['-e', json.dumps(extra_vars)]
+        env = dict(os.environ, ANSIBLE_CONFIG=os.path.join(REPO, 'ansible.cfg'), ANSIBLE_NOCOLOR='1')
+        return PlaybookRun(subprocess.run(command, cwd=REPO, env=env, capture_output=True, text=True,
+                                          timeout=timeout))
 
     def variables(self, name):
         return self.runner.get_variables(name)

@@ -52,6 +52,12 @@ def test_a_good_inventory_passes(tmp_path):
     (None, GOOD_KAFKA, None, "needs a 'zookeeper' group"),
     (GOOD_ZK, None, None, "and a 'kafka' group"),
     (GOOD_ZK, GOOD_KAFKA, {'kafka_version': '4.0.0'}, 'Kafka 4.0.0 has no ZooKeeper mode'),
+    # Wrong types stop at the roles' argument specs, before any check or change.
+    (GOOD_ZK, GOOD_KAFKA, {'zookeeper_heap_mb': 'lots'}, "argument 'zookeeper_heap_mb' is of type str"),
+    (GOOD_ZK, GOOD_KAFKA, {'kafka_health_retries': 'many'}, "argument 'kafka_health_retries' is of type str"),
+    (GOOD_ZK, GOOD_KAFKA, {'kafka_port': 'abc'}, "argument 'kafka_port' is of type str"),
+    (GOOD_ZK, GOOD_KAFKA, {'kafka_python_install': False},
+     'the topic modules and the rolling-restart safety gates would have no kafka-python'),
 ])
 def test_bad_inventories_are_refused_with_a_clear_message(tmp_path, zookeeper, kafka, extra, message):
     rc, output = run_preflight(tmp_path, zookeeper, kafka, extra)

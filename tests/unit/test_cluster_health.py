@@ -1,6 +1,8 @@
+# Copyright: Kafka Ansible contributors
+# SPDX-License-Identifier: Apache-2.0
 """The rolling-restart gate of kafka_cluster_health: a pure function of the cluster state."""
 
-from ansible_collections.kafka_ansible.cluster.plugins.modules.kafka_cluster_health import assess
+from ansible_collections.kafka_ansible.cluster.plugins.module_utils.kafka_health import assess, partition_list
 
 
 def part(partition, replicas, isr, min_isr=2, topic='t', leader=None):
@@ -33,11 +35,24 @@ def test_any_under_replicated_partition_refuses():
     assert not result['safe_to_stop'] and not result['blockers']
 
 
-def test_partitions_that_no_restart_can_keep_writable_do_not_block():
-    parts = [part(0, [1], [1], min_isr=1), part(1, [1, 2], [1, 2], min_isr=2)]
-    result = assess([1, 2], 1, parts, 1)
-    assert result['safe_to_stop']
-    assert len(result['unprotected']) == 2
+def test_unprotected_partitions_block_unless_accepted():
+    # defect 5: RF 1, or RF 2 with min.insync.replicas 2, cannot stay writable through a restart
+    parts = [part(0, [1], [1], min_isr=1), part(1, [1], [1], min_isr=1),
+             part(0, [1, 2], [1, 2], min_isr=2, topic='u'), part(0, [2, 3, 1], [2, 3, 1], topic='v')]
+    result = assess([1, 2, 3], 1, parts, 1)
+    assert not result['safe_to_stop']
+    assert result['reason'] == (
+        '3 partition(s) on broker 1 have a replication factor not above their min.insync.replicas, so acks=all '
+        'writes to them fail (or they go offline) while it is down: t-0, t-1 (RF 1, min.insync.replicas 1), '
+        'u-0 (RF 2, min.insync.replicas 2); set allow_unprotected to accept that')
+    assert [(p['topic'], p['partition']) for p in result['unprotected']] == [('t', 0), ('t', 1), ('u', 0)]
+    assert not result['blockers']
+
+    accepted = assess([1, 2, 3], 1, parts, 1, allow_unprotected=True)
+    assert accepted['safe_to_stop'] and accepted['reason'] == ''
+    assert len(accepted['unprotected']) == 3
+    # a broker that hosts none of them is not concerned
+    assert assess([1, 2, 3], 1, parts, 3)['safe_to_stop']
 
 
 def test_without_broker_id_only_the_cluster_is_reported():
@@ -45,3 +60,16 @@ def test_without_broker_id_only_the_cluster_is_reported():
     result = assess([1], None, parts)
     assert 'safe_to_stop' not in result and result['controller'] == -1
     assert len(result['under_min_isr']) == 2 and len(result['offline']) == 1
+
+
+def test_partition_list_uses_the_effective_min_insync_replicas():
+    state = {
+        'brokers': [1, 2], 'controller': 1, 'reassigning': {}, 'config_types': {},
+        'topics': {'b': {'internal': False, 'partitions': {0: {'leader': 1, 'replicas': [1, 2], 'isr': [1, 2]}}},
+                   'a': {'internal': False, 'partitions': {1: {'leader': 2, 'replicas': [2], 'isr': [2]},
+                                                           0: {'leader': 1, 'replicas': [1], 'isr': [1]}}}},
+        'overrides': {'a': {'min.insync.replicas': '1'}, 'b': {}},
+        'broker_defaults': {'min.insync.replicas': '2'},
+    }
+    assert [(p['topic'], p['partition'], p['min_insync_replicas']) for p in partition_list(state)] == [
+        ('a', 0, 1), ('a', 1, 1), ('b', 0, 2)]

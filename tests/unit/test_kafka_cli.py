@@ -51,10 +51,55 @@ def test_zookeeper_option_becomes_the_registered_brokers(monkeypatch, capsys):
     assert len(notice) == 1 and 'no --zookeeper' in notice[0] and 'k1:9092,k2:9092' in notice[0]
 
 
-def test_unreachable_zookeeper_fails_with_a_message(capsys):
+def test_unreachable_zookeeper_falls_back_to_the_cluster_file(capsys):
+    # After a migration to KRaft there is no ZooKeeper to ask; port 1 on 127.0.0.1 is closed.
+    args = kafka_cli.rewrite('kafka-topics', ['--zookeeper=127.0.0.1:1', '--list'], CONFIG)
+    assert args == ['--bootstrap-server', 'b1:9092,b2:9092', '--list']
+    notice = capsys.readouterr().err.splitlines()
+    assert len(notice) == 1 and '127.0.0.1:1' in notice[0] and 'b1:9092,b2:9092' in notice[0]
+
+
+def test_unreachable_zookeeper_without_brokers_in_the_cluster_file_fails(capsys):
     with pytest.raises(SystemExit):
-        kafka_cli.rewrite('kafka-topics', ['--zookeeper=127.0.0.1:1', '--list'], CONFIG)
+        kafka_cli.rewrite('kafka-topics', ['--zookeeper', '127.0.0.1:1', '--list'], dict(CONFIG, bootstrap_servers=[]))
     assert 'cannot find the brokers' in capsys.readouterr().err
+
+
+@pytest.mark.parametrize('args', [
+    ['--zookeeper', '--list'],
+    ['--zookeeper', '--bootstrap-server', 'x:1', '--list'],
+    ['--list', '--zookeeper'],
+    ['--zookeeper=', '--list'],
+])
+def test_zookeeper_option_without_a_value_is_an_error(args, monkeypatch, capsys):
+    monkeypatch.setattr(kafka_cli, 'brokers_in_zookeeper', lambda spec, chroot: pytest.fail('looked up %r' % spec))
+    with pytest.raises(SystemExit):
+        kafka_cli.rewrite('kafka-topics', args, CONFIG)
+    assert '--zookeeper requires a value' in capsys.readouterr().err
+
+
+@pytest.mark.parametrize('tool, args', [
+    ('kafka-features', ['--bootstrap-controller', 'c1:9093', 'describe']),
+    ('kafka-configs', ['--bootstrap-controller=c1:9093', '--describe', '--entity-type', 'brokers']),
+    ('kafka-topics', ['--bootstrap-server=host:9092', '--list']),
+    ('kafka-console-producer', ['--broker-list=host:9092', '--topic', 't']),
+    ('kafka-configs', ['--zookeeper=z:2181', '--describe']),
+])
+def test_cluster_option_given_adds_no_bootstrap_server(tool, args):
+    assert kafka_cli.rewrite(tool, args, CONFIG) == args
+
+
+@pytest.mark.parametrize('args, expected', [
+    (['help'], ['z1:2181,z2:2181/kafka', 'help']),
+    (['ls /brokers/ids'], ['z1:2181,z2:2181/kafka', 'ls /brokers/ids']),
+    (['z1,z2:2181/kafka', 'ls', '/'], ['z1,z2:2181/kafka', 'ls', '/']),
+    (['10.0.0.1:2181,10.0.0.2:2181', 'ls', '/'], ['10.0.0.1:2181,10.0.0.2:2181', 'ls', '/']),
+    (['[::1]:2181', 'ls', '/'], ['[::1]:2181', 'ls', '/']),
+    (['public00/kafka', 'ls', '/'], ['public00/kafka', 'ls', '/']),
+    (['-timeout', '5000', 'ls', '/'], ['z1:2181,z2:2181/kafka', '-timeout', '5000', 'ls', '/']),
+])
+def test_zookeeper_shell_server_only_when_it_looks_like_one(args, expected):
+    assert kafka_cli.rewrite('zookeeper-shell', args, CONFIG) == expected
 
 
 @pytest.mark.parametrize('registration, expected', [

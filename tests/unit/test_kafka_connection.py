@@ -1,10 +1,14 @@
+# Copyright: Kafka Ansible contributors
+# SPDX-License-Identifier: Apache-2.0
 """Admin-client options and the retry loop."""
 
 import kafka.errors as Errors
 import pytest
 from kafka.admin import KafkaAdminClient
 
-from ansible_collections.kafka_ansible.cluster.plugins.module_utils.kafka_connection import admin_client_options, with_retries
+from ansible_collections.kafka_ansible.cluster.plugins.module_utils import kafka_connection
+from ansible_collections.kafka_ansible.cluster.plugins.module_utils.kafka_connection import (
+    KafkaAdmin, KafkaModuleError, admin_client_options, connect, with_retries)
 
 PARAMS = {
     'bootstrap_servers': ['k1:9092', ' k2:9092 ', ''],
@@ -94,3 +98,27 @@ def test_retries_run_out():
 def test_every_option_is_one_kafka_python_knows():
     params = dict(PARAMS, security_protocol='SASL_SSL', sasl_mechanism='PLAIN', sasl_username='u', sasl_password='p')
     assert set(admin_client_options(params)) <= set(KafkaAdminClient.DEFAULT_CONFIG)
+
+
+def test_admin_calls_say_when_a_request_is_sent_again(monkeypatch):
+    class Client:
+        answers = [Errors.KafkaConnectionError('lost'), 'created']
+
+        def create_topics(self, items):
+            answer = self.answers.pop(0)
+            if isinstance(answer, Exception):
+                raise answer
+            return answer
+    attempts = []
+    admin = KafkaAdmin(Client(), retries=2, timeout_ms=1000)
+    monkeypatch.setattr(kafka_connection.time, 'sleep', lambda s: None)
+    assert admin.call('create_topics', ['t'], on_attempt=lambda: attempts.append(1)) == 'created'
+    assert len(attempts) == 2
+
+
+def test_connect_raises_instead_of_failing_the_module(monkeypatch):
+    monkeypatch.setattr(kafka_connection, 'KAFKA_IMPORT_ERROR', 'Traceback: No module named kafka')
+    with pytest.raises(KafkaModuleError) as e:
+        connect(PARAMS)
+    assert e.value.msg.startswith('Failed to import the required Python library (kafka-python >= 3.0)')
+    assert e.value.result == {'exception': 'Traceback: No module named kafka'}

@@ -1,17 +1,27 @@
-"""The module entry points: argument handling and failures that need no cluster."""
+# Copyright: Kafka Ansible contributors
+# SPDX-License-Identifier: Apache-2.0
+"""The module faces: argument handling, documentation and failures that need no cluster."""
 
-import importlib.util
 import json
-import os
 
 import pytest
 import yaml
-from ansible_collections.kafka_ansible.cluster.plugins.module_utils import kafka_connection, kafka_topic_engine
 from ansible.module_utils.testing import patch_module_args
 
-from ansible_collections.kafka_ansible.cluster.plugins.modules import kafka_topic
-from ansible_collections.kafka_ansible.cluster.plugins.modules import kafka_topic_info
-from ansible_collections.kafka_ansible.cluster.plugins.modules import kafka_topics
+from ansible_collections.kafka_ansible.cluster.plugins.module_utils import (
+    kafka_argument_specs as specs, kafka_connection, kafka_topic_engine)
+from ansible_collections.kafka_ansible.cluster.plugins.modules import (
+    kafka_cluster_health, kafka_cluster_status, kafka_topic, kafka_topic_info, kafka_topics, zookeeper_info)
+from ansible_collections.kafka_ansible.cluster.plugins.doc_fragments.kafka import ModuleDocFragment
+
+MODULES = {
+    kafka_topics: specs.KAFKA_TOPICS_ARGS,
+    kafka_topic: specs.KAFKA_TOPIC_ARGS,
+    kafka_topic_info: specs.KAFKA_TOPIC_INFO_ARGS,
+    kafka_cluster_health: specs.KAFKA_CLUSTER_HEALTH_ARGS,
+    kafka_cluster_status: specs.KAFKA_CLUSTER_STATUS_ARGS,
+    zookeeper_info: specs.ZOOKEEPER_INFO_ARGS,
+}
 
 
 def run(module, args, capsys):
@@ -24,9 +34,10 @@ def run(module, args, capsys):
 @pytest.fixture
 def no_cluster(monkeypatch):
     """Fail the test if the module tries to connect."""
-    def connect(module):
+    def connect(params):
         raise AssertionError('the module connected to Kafka')
-    monkeypatch.setattr(kafka_topic_engine, 'KafkaAdmin', connect)
+    for module in (kafka_topic_engine, kafka_topic_info, kafka_cluster_health):
+        monkeypatch.setattr(module, 'connect', connect)
 
 
 def test_invalid_input_fails_before_connecting(no_cluster, capsys):
@@ -47,14 +58,25 @@ def test_prune_without_scope_fails_before_connecting(no_cluster, capsys):
 def test_kafka_topic_is_one_item_of_kafka_topics(monkeypatch, capsys):
     seen = []
 
-    def fake_run(module, topics, prune=None):
-        seen.append((topics, prune, module.params['allow_replication_factor_change']))
-        module.exit_json(changed=False)
+    def fake_run(params, topics, prune, check_mode, diff):
+        seen.append((topics, prune, params['allow_replication_factor_change'], check_mode))
+        return {'changed': False, 'changes': []}, ['a warning']
     monkeypatch.setattr(kafka_topic, 'run_topics', fake_run)
-    run(kafka_topic, {'bootstrap_servers': 'k:9092', 'name': 't', 'partitions': '3',
-                      'configs': {'retention.ms': 5}}, capsys)
+    result = run(kafka_topic, {'bootstrap_servers': 'k:9092', 'name': 't', 'partitions': '3',
+                               'configs': {'retention.ms': 5}, '_ansible_check_mode': True}, capsys)
     assert seen == [([{'name': 't', 'partitions': 3, 'replication_factor': None,
-                       'configs': {'retention.ms': 5}, 'state': 'present'}], None, False)]
+                       'configs': {'retention.ms': 5}, 'state': 'present'}], None, False, True)]
+    assert result['changed'] is False
+
+
+def test_a_failure_after_changes_began_keeps_its_result_keys(monkeypatch, capsys):
+    def fake_run(params, topics, prune, check_mode, diff):
+        raise kafka_connection.KafkaModuleError('Failed after applying 1 operations (see applied): boom',
+                                                changed=True, applied=[{'topic': 't', 'action': 'create'}])
+    monkeypatch.setattr(kafka_topics, 'run_topics', fake_run)
+    result = run(kafka_topics, {'bootstrap_servers': 'k:9092', 'topics': [{'name': 't'}]}, capsys)
+    assert result['failed'] is True and result['changed'] is True
+    assert result['applied'] == [{'topic': 't', 'action': 'create'}]
 
 
 def test_sasl_needs_credentials(no_cluster, capsys):
@@ -63,9 +85,11 @@ def test_sasl_needs_credentials(no_cluster, capsys):
     assert result['msg'] == 'security_protocol is SASL_SSL but all of the following are missing: sasl_username, sasl_password'
 
 
-def test_missing_library_is_reported(monkeypatch, capsys):
+@pytest.mark.parametrize('module', [kafka_topic_info, kafka_cluster_health, kafka_topics])
+def test_missing_library_is_reported(module, monkeypatch, capsys):
     monkeypatch.setattr(kafka_connection, 'KAFKA_IMPORT_ERROR', 'Traceback: No module named kafka')
-    result = run(kafka_topic_info, {'bootstrap_servers': 'k:9092'}, capsys)
+    result = run(module, {'bootstrap_servers': 'k:9092', 'topics': []} if module is kafka_topics
+                 else {'bootstrap_servers': 'k:9092'}, capsys)
     assert result['failed'] is True
     assert result['msg'].startswith('Failed to import the required Python library (kafka-python >= 3.0)')
 
@@ -75,20 +99,51 @@ def test_info_rejects_a_bad_pattern(no_cluster, capsys):
     assert result['msg'] == "pattern '(' is not a valid regular expression: missing ), unterminated subpattern at position 0"
 
 
-@pytest.mark.parametrize('module', [kafka_topics, kafka_topic, kafka_topic_info])
-def test_documentation_is_valid_yaml(module):
-    doc = yaml.safe_load(module.DOCUMENTATION)
-    assert doc['module'] == module.__name__.rsplit('.', 1)[-1]
-    assert doc['attributes']['check_mode']['support'] == 'full'
-    assert 'kafka_ansible.cluster.kafka' in doc['extends_documentation_fragment']
-    assert yaml.safe_load(module.EXAMPLES)
-    assert yaml.safe_load(module.RETURN)
+def test_info_view():
+    state = {
+        'brokers': [1, 2, 3], 'controller': 1, 'config_types': {}, 'broker_defaults': {},
+        'topics': {
+            't': {'internal': False, 'partitions': {0: {'leader': 1, 'replicas': [1, 2], 'isr': [1, 2]},
+                                                    1: {'leader': 2, 'replicas': [2, 1], 'isr': [2, 1]}}},
+            '__consumer_offsets': {'internal': False, 'partitions': {0: {'leader': 1, 'replicas': [1], 'isr': [1]}}}},
+        'overrides': {'t': {'retention.ms': '5'}},
+        'reassigning': {'t': {1: {'adding': [3], 'removing': [1]}}},
+    }
+    view = kafka_topic_info.topic_view
+    assert view(state) == {'t': {
+        'internal': False, 'partitions': 2, 'replication_factor': 1, 'configs': {'retention.ms': '5'},
+        'partition_details': [
+            {'partition': 0, 'leader': 1, 'replicas': [1, 2], 'isr': [1, 2], 'adding_replicas': [], 'removing_replicas': []},
+            {'partition': 1, 'leader': 2, 'replicas': [2, 1], 'isr': [2, 1], 'adding_replicas': [3], 'removing_replicas': [1]},
+        ]}}
+    assert list(view(state, include_internal=True)) == ['__consumer_offsets', 't']
+    assert list(view(state, names=['__consumer_offsets', 'missing'])) == ['__consumer_offsets']
+    assert list(view(state, pattern='_.*', include_internal=True)) == ['__consumer_offsets']
+
+
+def fragment_options():
+    return yaml.safe_load(ModuleDocFragment.DOCUMENTATION)['options']
 
 
 def test_doc_fragment_documents_every_connection_option():
-    path = os.path.join(os.path.dirname(__file__), '..', '..', 'plugins', 'doc_fragments', 'kafka.py')
-    spec = importlib.util.spec_from_file_location('kafka_doc_fragment', path)
-    fragment = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(fragment)
-    options = yaml.safe_load(fragment.ModuleDocFragment.DOCUMENTATION)['options']
-    assert set(options) == set(kafka_connection.CONNECTION_ARGUMENT_SPEC)
+    assert set(fragment_options()) == set(specs.CONNECTION_OPTIONS)
+
+
+@pytest.mark.parametrize('module', list(MODULES), ids=lambda m: m.__name__.rsplit('.', 1)[-1])
+def test_documentation_matches_the_argument_spec(module):
+    doc = yaml.safe_load(module.DOCUMENTATION)
+    assert doc['module'] == module.__name__.rsplit('.', 1)[-1]
+    fragments = doc.get('extends_documentation_fragment', [])
+    if 'kafka_ansible.cluster.kafka.read_only' in fragments:
+        doc.setdefault('attributes', yaml.safe_load(ModuleDocFragment.READ_ONLY)['attributes'])
+    assert doc['attributes']['check_mode']['support'] == 'full'
+    assert yaml.safe_load(module.EXAMPLES)
+    assert yaml.safe_load(module.RETURN)
+    documented = dict(doc.get('options') or {})
+    if 'kafka_ansible.cluster.kafka' in fragments:
+        documented.update(fragment_options())
+    spec = MODULES[module]['argument_spec']
+    assert set(documented) == set(spec)
+    for name, option in spec.items():
+        assert documented[name].get('type', 'str') == option.get('type', 'str'), name
+        assert documented[name].get('default') == option.get('default'), name

@@ -1,11 +1,12 @@
+# Copyright: Kafka Ansible contributors
+# SPDX-License-Identifier: Apache-2.0
 """Validation and planning: pure functions, exact plans and exact messages."""
 
 import pytest
 
 from ansible_collections.kafka_ansible.cluster.plugins.module_utils.kafka_topic_plan import (
-    KNOWN_TOPIC_CONFIGS, PlanError, broker_load, build_plan, canonical_value, create_chunks,
-    describe, diff_entries, is_internal, name_problem, pick_brokers, resize_replicas,
-    target_replicas, validate_topics)
+    KNOWN_TOPIC_CONFIGS, PlanError, broker_load, build_plan, canonical_value, is_internal, name_problem,
+    pick_brokers, prune_protection, resize_replicas, target_replicas, validate_topics)
 
 
 def topic(name, partitions=None, replication_factor=None, configs=None, state='present'):
@@ -19,6 +20,7 @@ def cluster(topics=None, brokers=(1, 2, 3), overrides=None, reassigning=None, de
     the first replica of each partition leads."""
     return {
         'brokers': list(brokers),
+        'controller': brokers[0] if brokers else -1,
         'topics': dict((name, {
             'internal': name in internal,
             'partitions': dict((i, {'leader': r[0], 'replicas': list(r), 'isr': list(r)})
@@ -49,6 +51,9 @@ def plan_error(*args, **kwargs):
     ('ünicode', 'name contains illegal characters (allowed: a-z A-Z 0-9 . _ -)'),
     ('.', "name cannot be '.' or '..'"),
     ('..', "name cannot be '.' or '..'"),
+    # defect 10: '$' in a match() pattern let a trailing newline through
+    ('orders\n', 'name contains illegal characters (allowed: a-z A-Z 0-9 . _ -)'),
+    ('\norders', 'name contains illegal characters (allowed: a-z A-Z 0-9 . _ -)'),
     ('', 'name must be a non-empty string'),
     (None, 'name must be a non-empty string'),
 ])
@@ -217,11 +222,35 @@ def test_create_min_insync_above_rf():
         "topic 't': min.insync.replicas 3 is greater than the replication factor 2 (every acks=all produce would fail)"]
 
 
-def test_create_inheriting_a_too_high_min_insync_only_warns():
-    plan = build_plan([topic('t', 1, 1)], cluster(defaults={'min.insync.replicas': '2'}))
-    assert plan['warnings'] == [
-        "topic 't': the broker default min.insync.replicas 2 is greater than the replication factor 1, "
-        "so producers with acks=all will fail"]
+def test_create_inheriting_a_too_high_min_insync_is_an_error():
+    assert plan_error([topic('t', 1, 1)], cluster(defaults={'min.insync.replicas': '2'})) == [
+        "topic 't': min.insync.replicas 2 (inherited from the broker default) is greater than the replication "
+        "factor 1 (every acks=all produce would fail); set configs min.insync.replicas to at most 1"]
+
+
+def test_create_without_rf_checks_min_insync_against_the_broker_default_rf():
+    # defect 4: with no replication_factor the broker's default.replication.factor applies
+    state = cluster(defaults={'default.replication.factor': '3', 'min.insync.replicas': '2'})
+    assert plan_error([topic('t', configs={'min.insync.replicas': 5})], state) == [
+        "topic 't': min.insync.replicas 5 is greater than the replication factor 3 (the broker's "
+        "default.replication.factor) (every acks=all produce would fail)"]
+    plan = build_plan([topic('t', configs={'min.insync.replicas': 3})], state)
+    assert plan['creates']['t'] == {'num_partitions': -1, 'replication_factor': -1,
+                                    'configs': {'min.insync.replicas': '3'}}
+
+
+def test_create_without_rf_inheriting_both_defaults():
+    state = cluster(defaults={'default.replication.factor': '1', 'min.insync.replicas': '2'})
+    assert plan_error([topic('t')], state) == [
+        "topic 't': min.insync.replicas 2 (inherited from the broker default) is greater than the replication "
+        "factor 1 (the broker's default.replication.factor) (every acks=all produce would fail); "
+        "set configs min.insync.replicas to at most 1"]
+
+
+def test_create_with_a_default_rf_above_live_brokers():
+    assert plan_error([topic('t')], cluster(brokers=(1, 2), defaults={'default.replication.factor': '3'})) == [
+        "topic 't': replication_factor 3 (the broker's default.replication.factor) is greater than the "
+        "number of live brokers (2)"]
 
 
 def test_create_with_low_min_insync_override_does_not_warn():
@@ -241,10 +270,14 @@ def test_create_colliding_with_another_new_topic():
         "Kafka refuses to create it"]
 
 
-def test_create_after_deleting_the_colliding_topic_is_fine():
-    plan = build_plan([topic('a_b', state='absent'), topic('a.b', 1, 1)], cluster({'a_b': [[1]]}))
-    assert plan['deletes'] == ['a_b']
-    assert list(plan['creates']) == ['a.b']
+TWIN_REFUSED = ("topic 'a.b': collides with topic 'a_b' ('.' and '_' are the same in Kafka metric names), "
+                "which this run deletes; Kafka refuses the new name until that deletion has finished: "
+                "delete 'a_b' in one run and create 'a.b' in a later one")
+
+
+def test_deleting_a_topic_and_creating_its_twin_in_one_run_is_refused():
+    # defect 7: the broker's create validation still sees 'a_b' while it is being deleted
+    assert plan_error([topic('a_b', state='absent'), topic('a.b', 1, 1)], cluster({'a_b': [[1]]})) == [TWIN_REFUSED]
 
 
 def test_unknown_config_key_suggests_the_close_one():
@@ -282,6 +315,17 @@ def test_noop_when_own_overrides_match_after_normalising():
                                          'compression.type': 'lz4', 'segment.ms': None})], state)
     assert plan['changes'] == []
     assert plan['config_ops'] == {}
+
+
+def test_unordered_list_configs_compare_as_sets():
+    # defect 11: "delete,compact" and [compact, delete] are the same policy
+    state = cluster({'t': [[1]]}, overrides={'t': {'cleanup.policy': 'delete,compact',
+                                                   'leader.replication.throttled.replicas': '1:2,0:1'}})
+    plan = build_plan([topic('t', configs={'cleanup.policy': ['compact', 'delete'],
+                                           'leader.replication.throttled.replicas': '0:1, 1:2'})], state)
+    assert plan['changes'] == []
+    plan = build_plan([topic('t', configs={'cleanup.policy': ['compact']})], state)
+    assert plan['config_ops'] == {'t': {'cleanup.policy': 'compact'}}
 
 
 def test_config_set_change_and_delete_only_touch_listed_keys():
@@ -374,6 +418,22 @@ def test_rf_decrease_to_one_keeps_the_leader():
     assert plan['reassignments'] == {'t': {0: [2]}}
 
 
+def test_rf_decrease_keeps_the_live_in_sync_replicas():
+    # defect 2: broker 3 is dead; [1, 3] would be a reassignment that never finishes
+    state = cluster({'t': [[1, 3, 2]]}, brokers=(1, 2))
+    state['topics']['t']['partitions'][0]['isr'] = [1, 2]
+    plan = build_plan([topic('t', replication_factor=2)], state, allow_rf_change=True)
+    assert plan['reassignments'] == {'t': {0: [1, 2]}}
+
+
+def test_rf_decrease_that_needs_a_dead_broker_is_refused():
+    state = cluster({'t': [[1, 3, 4], [1, 2, 3]]}, brokers=(1, 2))
+    state['topics']['t']['partitions'][0]['isr'] = [1]
+    assert plan_error([topic('t', replication_factor=2)], state, allow_rf_change=True) == [
+        "topic 't': partition 0: lowering the replication factor to 2 needs a replica on a dead broker "
+        "(replicas [1, 3, 4], live brokers among them [1])"]
+
+
 def test_rf_above_live_brokers_on_update():
     assert plan_error([topic('t', replication_factor=5)], cluster({'t': [[1]]}), allow_rf_change=True) == [
         "topic 't': replication_factor 5 is greater than the number of live brokers (3)"]
@@ -409,7 +469,8 @@ def test_rf_change_during_a_reassignment_is_refused():
 def test_min_insync_above_new_rf_is_an_error():
     state = cluster({'t': [[1, 2, 3]]}, overrides={'t': {'min.insync.replicas': '3'}})
     assert plan_error([topic('t', replication_factor=2)], state, allow_rf_change=True) == [
-        "topic 't': min.insync.replicas 3 is greater than the replication factor 2 (every acks=all produce would fail)"]
+        "topic 't': min.insync.replicas 3 (the topic's override) is greater than the replication factor 2 "
+        "(every acks=all produce would fail); set configs min.insync.replicas to at most 2"]
 
 
 def test_min_insync_raised_above_current_rf_is_an_error():
@@ -424,13 +485,31 @@ def test_min_insync_lowered_together_with_rf_is_fine():
     assert plan['config_ops'] == {'t': {'min.insync.replicas': '1'}}
 
 
-def test_removing_min_insync_override_falls_back_to_broker_default_with_warning():
+def test_removing_min_insync_override_below_the_broker_default_is_an_error():
     state = cluster({'t': [[1]]}, overrides={'t': {'min.insync.replicas': '1'}}, defaults={'min.insync.replicas': '2'})
-    plan = build_plan([topic('t', configs={'min.insync.replicas': None})], state)
-    assert plan['config_ops'] == {'t': {'min.insync.replicas': None}}
+    assert plan_error([topic('t', configs={'min.insync.replicas': None})], state) == [
+        "topic 't': min.insync.replicas 2 (inherited from the broker default) is greater than the replication "
+        "factor 1 (every acks=all produce would fail); set configs min.insync.replicas to at most 1"]
+
+
+def test_lowering_rf_below_the_inherited_min_insync_is_an_error():
+    # defect 4: this used to be a warning, and applied
+    state = cluster({'t': [[1, 2, 3]]}, defaults={'min.insync.replicas': '2'})
+    assert plan_error([topic('t', replication_factor=1)], state, allow_rf_change=True) == [
+        "topic 't': min.insync.replicas 2 (inherited from the broker default) is greater than the replication "
+        "factor 1 (every acks=all produce would fail); set configs min.insync.replicas to at most 1"]
+    plan = build_plan([topic('t', replication_factor=1, configs={'min.insync.replicas': 1})], state,
+                      allow_rf_change=True)
+    assert plan['reassignments'] == {'t': {0: [1]}}
+
+
+def test_a_topic_already_below_its_min_insync_is_only_reported():
+    state = cluster({'t': [[1]]}, defaults={'min.insync.replicas': '2'})
+    plan = build_plan([topic('t', 1, 1)], state)
+    assert plan['changes'] == []
     assert plan['warnings'] == [
-        "topic 't': the broker default min.insync.replicas 2 is greater than the replication factor 1, "
-        "so producers with acks=all will fail"]
+        "topic 't': min.insync.replicas 2 (inherited from the broker default) is greater than the replication "
+        "factor 1 (every acks=all produce fail); set configs min.insync.replicas to at most 1"]
 
 
 # ---------------------------------------------------------------- deletes and pruning
@@ -469,6 +548,48 @@ def test_prune_regex_matches_whole_names_and_skips_internal():
     plan = build_plan([], PRUNE_STATE, prune={'prefix': None, 'regex': r'.*\.[ax]|__.*', 'max_deletions': 5})
     assert plan['deletes'] == ['app.a', 'other.x']
     assert plan['warnings'] == ["prune: internal topic '__consumer_offsets' is never pruned"]
+
+
+PROTECTED = [
+    ('__consumer_offsets', 'internal topic'),
+    ('_schemas', 'internal topic'),
+    ('connect-configs', 'internal topic'),
+    ('_private', "topic (name starts with '_')"),
+    ('_confluent-ksql-default__command_topic', 'internal topic'),
+    ('app-KSTREAM-AGGREGATE-STATE-STORE-0000000003-changelog', 'Kafka Streams topic'),
+    ('app-KSTREAM-REPARTITION-0000000001-repartition', 'Kafka Streams topic'),
+    ('heartbeats', 'MirrorMaker 2 topic'),
+    ('us-east.heartbeats', 'MirrorMaker 2 topic'),
+    ('us-east.checkpoints.internal', 'MirrorMaker 2 topic'),
+    ('mm2-offset-syncs.us-east.internal', 'MirrorMaker 2 topic'),
+    ('mm2-configs.us-east.internal', 'MirrorMaker 2 topic'),
+    ('mm2-offsets.us-east.internal', 'MirrorMaker 2 topic'),
+    ('mm2-status.us-east.internal', 'MirrorMaker 2 topic'),
+    ('connect-cluster-configs', 'Kafka Connect storage topic'),
+    ('docker-connect-offsets', 'Kafka Connect storage topic'),
+    ('my.connect-status', 'Kafka Connect storage topic'),
+]
+
+
+@pytest.mark.parametrize('name, protection', PROTECTED)
+def test_prune_never_deletes_protected_topics(name, protection):
+    # defect 15: prune_regex '.*' deleted framework topics, limited only by the maximum
+    assert prune_protection(name) == protection
+    plan = build_plan([], cluster({name: [[1]], 'plain': [[1]]}), prune={'prefix': None, 'regex': '.*', 'max_deletions': 5})
+    assert plan['deletes'] == ['plain']
+    assert plan['warnings'] == ['prune: %s %r is never pruned' % (protection, name)]
+
+
+@pytest.mark.parametrize('name', ['orders', 'orders-changelog-v2', 'myheartbeats', 'status', 'reconnect-offsets',
+                                  'connect-configs-2', 'mm2-things', 'checkpoints.internal.x'])
+def test_ordinary_topics_are_pruned(name):
+    assert prune_protection(name) is None
+
+
+def test_protected_topics_that_are_listed_absent_are_deleted():
+    plan = build_plan([topic('app-store-changelog', state='absent')], cluster({'app-store-changelog': [[1]]}),
+                      prune={'prefix': 'app', 'regex': None, 'max_deletions': 0})
+    assert plan['deletes'] == ['app-store-changelog']
 
 
 def test_prune_guard():
@@ -512,27 +633,7 @@ def test_plan_is_idempotent_against_its_own_result():
     assert build_plan(desired, after)['changes'] == []
 
 
-def test_diff_entries():
-    changes = [{'topic': 't', 'action': 'update', 'before': {'partitions': 1}, 'after': {'partitions': 2}}]
-    assert diff_entries(changes) == [{'before_header': 't', 'after_header': 't',
-                                      'before': {'partitions': 1}, 'after': {'partitions': 2}}]
-
-
 # ---------------------------------------------------------------- helpers
-
-def test_create_chunks_split_by_partitions():
-    creates = dict(('t%d' % i, {'num_partitions': 700, 'replication_factor': 3, 'configs': {}}) for i in range(5))
-    creates['big'] = {'num_partitions': 5000, 'replication_factor': 3, 'configs': {}}
-    creates['default'] = {'num_partitions': -1, 'replication_factor': -1, 'configs': {}}
-    chunks = create_chunks(creates)
-    assert [list(c) for c in chunks] == [['t0', 't1'], ['t2', 't3'], ['t4'], ['big'], ['default']]
-    assert create_chunks({}) == []
-
-
-def test_many_small_topics_fit_in_one_request():
-    creates = dict(('t%d' % i, {'num_partitions': 1, 'replication_factor': 3, 'configs': {}}) for i in range(1000))
-    assert len(create_chunks(creates)) == 1
-
 
 def test_broker_load_and_pick_brokers():
     state = cluster({'a': [[1, 2], [1, 3]], 'b': [[1, 9]]})   # 9 is not a live broker
@@ -545,26 +646,18 @@ def test_broker_load_and_pick_brokers():
 
 def test_resize_replicas_keeps_offline_replicas_when_growing():
     load = {1: 0, 2: 0, 3: 0}
-    assert resize_replicas([9], 9, 2, load) == [9, 1]
+    assert resize_replicas([9], 2, load, leader=9) == [9, 1]
 
 
-def test_describe_view():
-    state = cluster({'t': [[1, 2], [2, 1]], '__consumer_offsets': [[1]]}, overrides={'t': {'retention.ms': '5'}},
-                    reassigning={'t': {1: {'adding': [3], 'removing': [1]}}})
-    assert describe(state) == {'t': {
-        'internal': False, 'partitions': 2, 'replication_factor': 1, 'configs': {'retention.ms': '5'},
-        'partition_details': [
-            {'partition': 0, 'leader': 1, 'replicas': [1, 2], 'isr': [1, 2], 'adding_replicas': [], 'removing_replicas': []},
-            {'partition': 1, 'leader': 2, 'replicas': [2, 1], 'isr': [2, 1], 'adding_replicas': [3], 'removing_replicas': [1]},
-        ]}}
-    assert list(describe(state, include_internal=True)) == ['__consumer_offsets', 't']
-    assert list(describe(state, names=['__consumer_offsets', 'missing'])) == ['__consumer_offsets']
-    assert list(describe(state, pattern='_.*', include_internal=True)) == ['__consumer_offsets']
+def test_resize_replicas_shrinking_prefers_the_leader_then_the_live_isr():
+    load = {1: 1, 2: 1}
+    assert resize_replicas([3, 2, 1], 1, load, leader=2, isr=[2, 1]) == [2]
+    assert resize_replicas([3, 1, 2], 2, {1: 1, 2: 1}, leader=1, isr=[1]) == [1, 2]   # live, out of ISR
+    with pytest.raises(ValueError):
+        resize_replicas([1, 3, 4], 2, {1: 1, 2: 0}, leader=1, isr=[1])
 
 
-def test_create_after_deleting_the_colliding_topic_in_any_order():
-    plan = build_plan([topic('a.b', 1, 1), topic('a_b', state='absent')], cluster({'a_b': [[1]]}))
-    assert plan['deletes'] == ['a_b']
-    plan = build_plan([topic('a.b', 1, 1)], cluster({'a_b': [[1]]}), prune={'prefix': 'a', 'regex': None, 'max_deletions': 1})
-    assert plan['deletes'] == ['a_b']
-    assert list(plan['creates']) == ['a.b']
+def test_deleting_or_pruning_a_topic_and_creating_its_twin_is_refused_in_any_order():
+    assert plan_error([topic('a.b', 1, 1), topic('a_b', state='absent')], cluster({'a_b': [[1]]})) == [TWIN_REFUSED]
+    assert plan_error([topic('a.b', 1, 1)], cluster({'a_b': [[1]]}),
+                      prune={'prefix': 'a', 'regex': None, 'max_deletions': 1}) == [TWIN_REFUSED]

@@ -1,3 +1,5 @@
+# Copyright: Kafka Ansible contributors
+# SPDX-License-Identifier: Apache-2.0
 """The stdlib ZooKeeper reader: `srvr` parsing and the wire protocol, against a scripted peer."""
 
 import socket

@@ -6,13 +6,15 @@ Installed by the Ansible role kafka_cli: /usr/local/bin/<name> links here and ru
   - tools that talk to the brokers get `--bootstrap-server <every broker>` when the command line
     names no brokers (no --bootstrap-server, --broker-list, --zookeeper, ...);
   - the `--zookeeper HOST:PORT[/chroot]` of Kafka 1.x/2.x course material (gone from the 3.x tools)
-    is replaced by the brokers registered in that ZooKeeper, with a one-line notice on stderr;
+    is replaced by the brokers registered in that ZooKeeper, with a one-line notice on stderr; when
+    that ZooKeeper gives no brokers (none left after a migration to KRaft), by this cluster's brokers;
   - zookeeper-shell connects to the cluster's ensemble and chroot when no server is given.
 The cluster's addresses come from /etc/kafka-cli/cluster.json (written by the role).
 """
 
 import json
 import os
+import re
 import sys
 
 sys.path.insert(0, os.path.dirname(os.path.realpath(__file__)))
@@ -29,15 +31,19 @@ BOOTSTRAP_TOOLS = {
     'kafka-consumer-perf-test', 'kafka-verifiable-producer', 'kafka-verifiable-consumer',
 }
 # Options that already say where the cluster is.
-CLUSTER_OPTIONS = ('--bootstrap-server', '--broker-list', '--zookeeper', '--authorizer-properties')
+CLUSTER_OPTIONS = ('--bootstrap-server', '--bootstrap-controller', '--broker-list', '--zookeeper',
+                   '--authorizer-properties')
 # kafka-configs 3.9 still has its own --zookeeper (SCRAM credentials before the brokers start).
 NATIVE_ZOOKEEPER = {'kafka-configs'}
 ZOOKEEPER_SHELL_COMMANDS = {
     'addWatch', 'addauth', 'close', 'config', 'connect', 'create', 'delete', 'deleteall', 'delquota',
     'get', 'getAcl', 'getAllChildrenNumber', 'getEphemerals', 'history', 'listquota', 'ls',
     'printwatches', 'quit', 'reconfig', 'redo', 'removewatches', 'rmr', 'set', 'setAcl', 'setquota',
-    'stat', 'sync', 'version', 'whoami',
+    'stat', 'sync', 'version', 'whoami', 'help',
 }
+# host[:port][,host[:port]...][/chroot], hosts being names, IPv4 or [IPv6] addresses.
+_ZOOKEEPER_SERVER = r'(?:\w[\w.-]*|\[[0-9a-fA-F:.]+\])(?::\d+)?'
+ZOOKEEPER_ADDRESS = re.compile(r'%s(?:,%s)*(?:/\S*)?' % (_ZOOKEEPER_SERVER, _ZOOKEEPER_SERVER))
 
 
 def die(tool, message):
@@ -54,16 +60,24 @@ def option_index(args, name):
 
 
 def pop_option(args, name):
-    """Remove `name value` or `name=value` from args; return the value (None when absent)."""
+    """Remove `name value` or `name=value` from args; return the value (None when absent).
+
+    A missing value is '': the next argument is left alone when it is another option.
+    """
     index = option_index(args, name)
     if index is None:
         return None
     arg = args.pop(index)
     if '=' in arg:
         return arg.split('=', 1)[1]
-    if index >= len(args):
+    if index >= len(args) or args[index].startswith('-'):
         return ''
     return args.pop(index)
+
+
+def is_zookeeper_address(arg):
+    """Whether zookeeper-shell's first argument names a server rather than a command."""
+    return arg not in ZOOKEEPER_SHELL_COMMANDS and ZOOKEEPER_ADDRESS.fullmatch(arg) is not None
 
 
 def broker_address(registration):
@@ -118,8 +132,7 @@ def rewrite(tool, args, config):
     bootstrap = ','.join(config.get('bootstrap_servers') or [])
 
     if tool == 'zookeeper-shell':
-        first = args[0] if args else ''
-        if not first or first.startswith('-') or first in ZOOKEEPER_SHELL_COMMANDS:
+        if not args or not is_zookeeper_address(args[0]):
             args.insert(0, config['zookeeper_connect'])
         return args
 
@@ -139,14 +152,21 @@ def rewrite(tool, args, config):
 
     if tool not in NATIVE_ZOOKEEPER and option_index(args, '--zookeeper') is not None:
         spec = pop_option(args, '--zookeeper')
+        if not spec:
+            die(tool, 'option --zookeeper requires a value (HOST:PORT[/chroot])')
         if option_index(args, '--bootstrap-server') is None:
             try:
                 brokers, where = brokers_in_zookeeper(spec, config.get('zookeeper_chroot', ''))
+                servers, source = ','.join(brokers), 'the brokers registered in ' + where
             except LookupError as error:
-                die(tool, '--zookeeper %s: cannot find the brokers of that cluster (%s)' % (spec, error))
-            args = ['--bootstrap-server', ','.join(brokers)] + args
-            sys.stderr.write('%s: Kafka 3 tools have no --zookeeper; using --bootstrap-server %s (the brokers '
-                             'registered in %s)\n' % (tool, ','.join(brokers), where))
+                # No ZooKeeper left to ask (e.g. after the migration to KRaft): course commands
+                # must still run, so use this node's cluster.
+                if not bootstrap:
+                    die(tool, '--zookeeper %s: cannot find the brokers of that cluster (%s)' % (spec, error))
+                servers, source = bootstrap, 'this cluster\'s brokers from %s; %s' % (CONFIG, error)
+            args = ['--bootstrap-server', servers] + args
+            sys.stderr.write('%s: Kafka 3 tools have no --zookeeper; using --bootstrap-server %s (%s)\n'
+                             % (tool, servers, source))
         return args
 
     if bootstrap and not any(option_index(args, name) is not None for name in CLUSTER_OPTIONS):

@@ -1,0 +1,90 @@
+# -*- coding: utf-8 -*-
+# Copyright: Kafka Ansible contributors
+# SPDX-License-Identifier: Apache-2.0
+"""Argument specs of every module of the collection, in one place.
+
+Each ``*_ARGS`` is the keyword arguments of ``AnsibleModule`` for one module; the options they
+declare are documented in the module (and the ``kafka`` doc fragment for the connection).
+"""
+
+from __future__ import annotations
+
+# The connection options of every Kafka module (the ``kafka_ansible.cluster.kafka`` doc fragment).
+CONNECTION_OPTIONS = dict(
+    bootstrap_servers=dict(type='list', elements='str', required=True),
+    security_protocol=dict(type='str', default='PLAINTEXT',
+                           choices=['PLAINTEXT', 'SSL', 'SASL_PLAINTEXT', 'SASL_SSL']),
+    ssl_cafile=dict(type='path'),
+    ssl_certfile=dict(type='path'),
+    ssl_keyfile=dict(type='path'),
+    ssl_password=dict(type='str', no_log=True),
+    ssl_check_hostname=dict(type='bool', default=True),
+    sasl_mechanism=dict(type='str', choices=['PLAIN', 'SCRAM-SHA-256', 'SCRAM-SHA-512']),
+    sasl_username=dict(type='str'),
+    sasl_password=dict(type='str', no_log=True),
+    request_timeout=dict(type='int', default=30),
+    retries=dict(type='int', default=5),
+)
+
+_SASL = ['sasl_mechanism', 'sasl_username', 'sasl_password']
+CONNECTION_REQUIRED_IF = [
+    ('security_protocol', 'SASL_PLAINTEXT', _SASL),
+    ('security_protocol', 'SASL_SSL', _SASL),
+]
+
+# One topic: the top level of kafka_topic, an item of kafka_topics.
+TOPIC_OPTIONS = dict(
+    name=dict(type='str', required=True),
+    partitions=dict(type='int'),
+    replication_factor=dict(type='int'),
+    configs=dict(type='dict'),
+    state=dict(type='str', default='present', choices=['present', 'absent']),
+)
+
+# How kafka_topic and kafka_topics apply a plan.
+ENGINE_OPTIONS = dict(
+    allow_replication_factor_change=dict(type='bool', default=False),
+    wait_timeout=dict(type='int', default=300),
+)
+
+PRUNE_OPTIONS = dict(
+    prune=dict(type='bool', default=False),
+    prune_prefix=dict(type='str'),
+    prune_regex=dict(type='str'),
+    prune_max_deletions=dict(type='int', default=10),
+)
+
+
+def _kafka_module(*option_sets):
+    spec = {}
+    for options in option_sets + (CONNECTION_OPTIONS,):
+        spec.update(options)
+    return dict(argument_spec=spec, required_if=CONNECTION_REQUIRED_IF, supports_check_mode=True)
+
+
+KAFKA_TOPIC_ARGS = _kafka_module(TOPIC_OPTIONS, ENGINE_OPTIONS)
+KAFKA_TOPICS_ARGS = _kafka_module(
+    dict(topics=dict(type='list', elements='dict', required=True, options=TOPIC_OPTIONS)),
+    PRUNE_OPTIONS, ENGINE_OPTIONS)
+KAFKA_TOPIC_INFO_ARGS = _kafka_module(dict(
+    names=dict(type='list', elements='str'),
+    pattern=dict(type='str'),
+    include_internal=dict(type='bool', default=False),
+))
+KAFKA_CLUSTER_HEALTH_ARGS = _kafka_module(dict(
+    broker_id=dict(type='int'),
+    allow_unprotected=dict(type='bool', default=False),
+))
+KAFKA_CLUSTER_STATUS_ARGS = _kafka_module(dict(
+    log_dirs=dict(type='bool', default=True),
+    consumer_groups=dict(type='bool', default=True),
+    max_listed=dict(type='int', default=10),
+))
+ZOOKEEPER_INFO_ARGS = dict(
+    argument_spec=dict(
+        servers=dict(type='list', elements='str', required=True),
+        paths=dict(type='list', elements='str', default=[]),
+        timeout=dict(type='float', default=5.0),
+    ),
+    supports_check_mode=True,
+)
