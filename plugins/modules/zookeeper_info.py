@@ -65,12 +65,24 @@ servers:
   type: list
   elements: dict
   contains:
-    server: {description: The server as given., type: str}
-    serving: {description: Whether it serves requests (has a mode)., type: bool}
-    mode: {description: leader, follower, standalone or observer; null when not serving., type: str}
-    zxid: {description: Last zxid seen., type: str}
-    version: {description: ZooKeeper version., type: str}
-    error: {description: Why it could not be asked, if so., type: str}
+    server:
+      description: The server as given.
+      type: str
+    serving:
+      description: Whether it serves requests (has a mode).
+      type: bool
+    mode:
+      description: "V(leader), V(follower), V(standalone) or V(observer); null when not serving."
+      type: str
+    zxid:
+      description: Last zxid seen.
+      type: str
+    version:
+      description: ZooKeeper version.
+      type: str
+    error:
+      description: Why it could not be asked, if so.
+      type: str
 serving:
   description: Number of servers that serve.
   returned: always

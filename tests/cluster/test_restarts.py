@@ -1,5 +1,9 @@
 """Restarts are decided by what the services read, and go through the gates (issue 9: 5, 6, 13)."""
 
+import hashlib
+import io
+import os
+import tarfile
 import uuid
 
 import pytest
@@ -7,6 +11,7 @@ from kafka import KafkaAdminClient
 from kafka.admin import NewTopic
 
 RELEASE_MARKER = '/opt/kafka/.archive.sha512'
+CACHE = os.environ.get('KAFKA_ANSIBLE_CACHE') or os.path.expanduser('~/.cache/kafka-ansible')
 
 
 def main_pids(cluster, unit='kafka'):
@@ -31,21 +36,45 @@ def test_a_touch_restarts_nothing(cluster):
     assert main_pids(cluster) == before
 
 
-def test_a_release_from_another_archive_is_unpacked_again_and_restarted_through_the_gates(cluster):
+def rebuilt_archive(original, directory):
+    """The same release with one more file: another archive of the same version, as a rebuild would be."""
+    rebuilt = os.path.join(directory, os.path.basename(original))
+    top = os.path.basename(original)[:-len('.tgz')]
+    with tarfile.open(original) as source, tarfile.open(rebuilt, 'w:gz') as target:
+        for member in source:
+            target.addfile(member, source.extractfile(member) if member.isfile() else None)
+        note = b'rebuilt by tests/cluster/test_restarts.py\n'
+        info = tarfile.TarInfo('%s/REBUILT' % top)
+        info.size = len(note)
+        target.addfile(info, io.BytesIO(note))
+    with open(rebuilt, 'rb') as f:
+        digest = hashlib.sha512(f.read()).hexdigest()
+    with open(rebuilt + '.sha512', 'w') as f:
+        f.write('%s  %s\n' % (digest, os.path.basename(rebuilt)))
+    return rebuilt, digest
+
+
+def test_another_archive_of_the_same_version_is_unpacked_and_restarts_through_the_gates(cluster, tmp_path):
     target = cluster.hosts('kafka')[0]
     host = cluster.host(target)
-    expected = host.file(RELEASE_MARKER).content_string
-    # As if this version had been unpacked from other bytes, and not completely.
-    host.run('echo 0000 > %s && rm -f /opt/kafka/bin/kafka-topics.sh' % RELEASE_MARKER)
+    release = host.run('readlink -f /opt/kafka').stdout.strip()
+    original = os.path.join(CACHE, 'dist', os.path.basename(release) + '.tgz')
+    rebuilt, digest = rebuilt_archive(original, str(tmp_path))
     before = main_pids(cluster)
-    run = cluster.playbook('playbooks/kafka.yml')
-    assert run.rc == 0, run.tail()
-    assert 'Restart the service on the node, %s' % target in run.output, run.tail()
-    assert host.file(RELEASE_MARKER).content_string == expected
-    assert host.file('/opt/kafka/bin/kafka-topics.sh').exists
-    after = main_pids(cluster)
-    assert after[target] != before[target]
-    assert all(after[name] == before[name] for name in before if name != target)
+    try:
+        only_there = "{{ '%s' if inventory_hostname == '%s' else '%s' }}" % (rebuilt, target, original)
+        run = cluster.playbook('playbooks/kafka.yml', extra_vars={'kafka_archive_file': only_there})
+        assert run.rc == 0, run.tail()
+        assert host.file(RELEASE_MARKER).content_string.strip() == digest
+        assert host.file(release + '/REBUILT').exists
+        assert 'Read the cluster state before restarting %s' % target in run.output, run.tail()
+        after = main_pids(cluster)
+        assert after[target] != before[target]
+        assert all(after[name] == before[name] for name in before if name != target)
+    finally:
+        back = cluster.playbook('playbooks/kafka.yml')
+    assert back.rc == 0, back.tail()
+    assert not host.file(release + '/REBUILT').exists
     again = cluster.playbook('playbooks/kafka.yml')
     assert again.rc == 0 and again.changed == 0, again.tail()
 

@@ -36,9 +36,9 @@ def admin(bootstrap):
     client.close()
 
 
-@pytest.fixture(scope='session')
+@pytest.fixture(scope='module')
 def prefix(admin):
-    """A unique topic prefix for this run; everything under it is deleted at the end."""
+    """A unique topic prefix for this test module; everything under it is deleted at its end."""
     value = 'it-%s.' % uuid.uuid4().hex[:8]
     yield value
     doomed = [t for t in admin.list_topics() if t.startswith(value) or t.startswith('__' + value)]
