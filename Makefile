@@ -2,7 +2,7 @@
 VENV := .venv
 export PATH := $(CURDIR)/$(VENV)/bin:$(PATH)
 
-.PHONY: venv sandbox sandbox-down lint unit test bench
+.PHONY: venv sandbox sandbox-down lint unit test bench bench-deploy bench-throughput
 
 venv: $(VENV)/.installed
 $(VENV)/.installed: requirements.txt
@@ -45,3 +45,11 @@ promtool:
 ## make bench: KAFKA_BOOTSTRAP_SERVERS=h1:9092,... [KAFKA_TOPICS_SH=/opt/kafka/bin/kafka-topics.sh]
 bench: venv
 	python tests/benchmark/bench_topics.py
+
+## make bench-deploy: the sandbox deployed from nothing, then two no-op runs (docs/performance.md)
+bench-deploy: venv
+	python tests/benchmark/bench_deploy.py
+
+## make bench-throughput: Kafka's perf tools on the running sandbox, stock settings vs the role's
+bench-throughput: venv
+	python tests/benchmark/bench_throughput.py

@@ -13,3 +13,22 @@ kafka_python="$(grep -E '^kafka-python==' "$here/../requirements.txt")"
 if ! ls "$cache/wheels/"kafka_python-"${kafka_python#kafka-python==}"-*.whl >/dev/null 2>&1; then
   python3 -m pip download --quiet --no-deps --only-binary=:all: -d "$cache/wheels" "$kafka_python"
 fi
+
+# The course's JupyterHub (roles/jupyter): its pinned packages as wheels, installed on the nodes from
+# `jupyter-wheels` beside the kafka-python wheels (the role's default when kafka_python_wheels_dir is set).
+jupyter_packages="$(sed -n 's/^  - "\{0,1\}\(\(jupyterhub\|notebook\|ipykernel\)==[^"]*\)"\{0,1\}$/\1/p' "$here/../roles/jupyter/defaults/main.yml") $kafka_python"
+jupyter_python="${KAFKA_ANSIBLE_NODE_PYTHON:-3.11.2}"
+stamp="$cache/jupyter-wheels/.requirements"
+if [ "$(cat "$stamp" 2>/dev/null)" != "$jupyter_python $jupyter_packages" ]; then
+  rm -rf "$cache/jupyter-wheels"
+  # For the nodes' python3 (Debian 12's 3.11.2), whatever this machine's Python is.
+  # shellcheck disable=SC2086
+  python3 -m pip download --quiet --only-binary=:all: --python-version "$jupyter_python" \
+    -d "$cache/jupyter-wheels" $jupyter_packages
+  echo "$jupyter_python $jupyter_packages" > "$stamp"
+fi
+
+# The headless browser of tests/jupyter: Debian's chromium and its driver (selenium downloads nothing).
+if ! command -v chromium >/dev/null || ! command -v chromedriver >/dev/null; then
+  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium chromium-driver
+fi

@@ -88,3 +88,16 @@ ZOOKEEPER_INFO_ARGS = dict(
     ),
     supports_check_mode=True,
 )
+
+# kafka_reassignment (documented in the module).
+KAFKA_REASSIGNMENT_ARGS = _kafka_module(dict(
+    mode=dict(type='str', required=True, choices=['balance', 'drain', 'report']),
+    brokers=dict(type='list', elements='int', default=[]),
+    topics=dict(type='list', elements='str'),
+    topic_regex=dict(type='str'),
+    include_internal=dict(type='bool', default=True),
+    batch_size=dict(type='int', default=10),
+    throttle=dict(type='int', default=52428800),
+    wait_timeout=dict(type='int', default=600),
+    elect_leaders=dict(type='bool', default=True),
+))

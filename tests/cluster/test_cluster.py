@@ -73,6 +73,28 @@ def test_brokers_run_with_the_configuration_the_variables_ask_for(cluster, admin
         assert loaded['zookeeper.connect'].endswith('/kafka')
 
 
+def test_brokers_run_with_the_throughput_settings_of_their_node(cluster, admin):
+    """Threads from the node's cores (never below Kafka's defaults), 1 MiB socket buffers, the unit's
+    limits in the running process, and the kernel settings file (issue 13)."""
+    for name in cluster.hosts('kafka'):
+        host = cluster.host(name)
+        cores = int(host.run('nproc').stdout)
+        broker_id = str(cluster.broker_id(name))
+        result = admin.describe_configs([ConfigResource(ConfigResourceType.BROKER, broker_id)], config_filter='all')
+        loaded = {key: entry['value'] for key, entry in result['broker'][broker_id].items()}
+        assert {key: loaded.get(key) for key in ('num.network.threads', 'num.io.threads', 'socket.send.buffer.bytes',
+                                                 'socket.receive.buffer.bytes')} == {
+            'num.network.threads': str(max(3, cores // 2)), 'num.io.threads': str(max(8, cores)),
+            'socket.send.buffer.bytes': '1048576', 'socket.receive.buffer.bytes': '1048576'}, name
+        pid = host.run('systemctl show --property=MainPID --value kafka').stdout.strip()
+        limits = host.run('cat /proc/%s/limits' % pid).stdout
+        assert 'Max open files            100000               100000' in limits, limits
+        assert 'Max processes             65536                65536' in limits, limits
+        sysctl = host.file('/etc/sysctl.d/60-kafka.conf').content_string
+        for line in ('vm.max_map_count = 262144', 'vm.swappiness = 1', 'net.core.rmem_max = 1048576'):
+            assert line in sysctl.splitlines(), sysctl
+
+
 def test_server_properties_holds_exactly_the_rendered_keys(cluster):
     name = cluster.hosts('kafka')[0]
     text = cluster.host(name).file('/etc/kafka/server.properties').content_string

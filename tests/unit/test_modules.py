@@ -9,9 +9,10 @@ import yaml
 from ansible.module_utils.testing import patch_module_args
 
 from ansible_collections.kafka_ansible.cluster.plugins.module_utils import (
-    kafka_argument_specs as specs, kafka_connection, kafka_topic_engine)
+    kafka_argument_specs as specs, kafka_connection, kafka_reassign_engine, kafka_topic_engine)
 from ansible_collections.kafka_ansible.cluster.plugins.modules import (
-    kafka_cluster_health, kafka_cluster_status, kafka_topic, kafka_topic_info, kafka_topics, zookeeper_info)
+    kafka_cluster_health, kafka_cluster_status, kafka_reassignment, kafka_topic, kafka_topic_info, kafka_topics,
+    zookeeper_info)
 from ansible_collections.kafka_ansible.cluster.plugins.doc_fragments.kafka import ModuleDocFragment
 
 MODULES = {
@@ -21,6 +22,7 @@ MODULES = {
     kafka_cluster_health: specs.KAFKA_CLUSTER_HEALTH_ARGS,
     kafka_cluster_status: specs.KAFKA_CLUSTER_STATUS_ARGS,
     zookeeper_info: specs.ZOOKEEPER_INFO_ARGS,
+    kafka_reassignment: specs.KAFKA_REASSIGNMENT_ARGS,
 }
 
 
@@ -36,7 +38,7 @@ def no_cluster(monkeypatch):
     """Fail the test if the module tries to connect."""
     def connect(params):
         raise AssertionError('the module connected to Kafka')
-    for module in (kafka_topic_engine, kafka_topic_info, kafka_cluster_health):
+    for module in (kafka_topic_engine, kafka_topic_info, kafka_cluster_health, kafka_reassign_engine):
         monkeypatch.setattr(module, 'connect', connect)
 
 
@@ -147,3 +149,10 @@ def test_documentation_matches_the_argument_spec(module):
     for name, option in spec.items():
         assert documented[name].get('type', 'str') == option.get('type', 'str'), name
         assert documented[name].get('default') == option.get('default'), name
+
+
+def test_reassignment_bad_input_fails_before_connecting(no_cluster, capsys):
+    result = run(kafka_reassignment, {'bootstrap_servers': 'k:9092', 'mode': 'drain', 'batch_size': 0}, capsys)
+    assert result['failed'] is True
+    assert result['msg'] == ('Invalid input, nothing was changed: batch_size must be at least 1, got 0; '
+                             'mode drain needs the ids of the brokers to drain in brokers')
