@@ -3,8 +3,8 @@
 # SPDX-License-Identifier: Apache-2.0
 """Throughput benchmark on the running sandbox (`make bench-throughput`, after `make sandbox`):
 Kafka's own perf tools (producer acks=all on an RF 3 topic with min.insync.replicas 2, then the
-consumer), first with Kafka's stock values of the settings the role tunes, read from the release's
-own config/server.properties, then with the role's settings; the brokers are rolled between the two
+consumer), first with Kafka's stock values of the settings the role tunes (the broker's own defaults,
+as it reports them: the values of the official config/server.properties), then with the role's; the brokers are rolled between the two
 through playbooks/kafka.yml (gated, one at a time). Prints MB/s and p99 latency of each and their
 ratio, and writes them into docs/performance.md between its throughput markers. The sandbox ends
 on the role's settings."""
@@ -38,11 +38,16 @@ def on_node(command, node=CLIENT):
     return result.stdout
 
 
+def describe_broker():
+    return on_node('kafka-configs --bootstrap-server %s --entity-type brokers --entity-name 1 --describe --all'
+                   % BOOTSTRAP)
+
+
 def stock_values():
-    """Kafka's stock values, from the release's own config/server.properties on a broker."""
-    text = on_node('cat /opt/kafka/config/server.properties', node='public01')
-    stock = dict(re.findall(r'^([a-z.]+)=(\S+)$', text, re.M))
-    return {variable: int(stock[key]) for key, variable in TUNED.items()}
+    """Kafka's stock values: the DEFAULT_CONFIG synonym of each setting, as the broker reports it."""
+    out = describe_broker()
+    return {variable: int(re.search(r'DEFAULT_CONFIG:%s=(\d+)' % re.escape(key), out).group(1))
+            for key, variable in TUNED.items()}
 
 
 def roll(extra_vars):
@@ -58,9 +63,7 @@ def roll(extra_vars):
 
 def loaded(key):
     """The value the brokers run with, from the dynamic config tool's view of broker 1."""
-    out = on_node('kafka-configs --bootstrap-server %s --entity-type brokers --entity-name 1 --describe --all'
-                  % BOOTSTRAP)
-    return re.search(r'\b%s=(\S+)' % re.escape(key), out).group(1)
+    return re.search(r'^\s*%s=(\S+)' % re.escape(key), describe_broker(), re.M).group(1)
 
 
 def produce():

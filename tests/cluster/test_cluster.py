@@ -73,6 +73,15 @@ def test_brokers_run_with_the_configuration_the_variables_ask_for(cluster, admin
         assert loaded['zookeeper.connect'].endswith('/kafka')
 
 
+def hard_limits(text):
+    """{'Max open files': 100000, ...} from /proc/PID/limits (unlimited as infinity)."""
+    result = {}
+    for line in text.splitlines()[1:]:
+        name, hard = line[:26].strip(), line[47:68].strip()
+        result[name] = float('inf') if hard == 'unlimited' else int(hard)
+    return result
+
+
 def test_brokers_run_with_the_throughput_settings_of_their_node(cluster, admin):
     """Threads from the node's cores (never below Kafka's defaults), 1 MiB socket buffers, the unit's
     limits in the running process, and the kernel settings file (issue 13)."""
@@ -86,10 +95,12 @@ def test_brokers_run_with_the_throughput_settings_of_their_node(cluster, admin):
                                                  'socket.receive.buffer.bytes')} == {
             'num.network.threads': str(max(3, cores // 2)), 'num.io.threads': str(max(8, cores)),
             'socket.send.buffer.bytes': '1048576', 'socket.receive.buffer.bytes': '1048576'}, name
+        # The unit asks for 100000 files and 65536 processes; no process can get more than PID 1's own
+        # hard limit (a container's runtime sets one).
         pid = host.run('systemctl show --property=MainPID --value kafka').stdout.strip()
-        limits = host.run('cat /proc/%s/limits' % pid).stdout
-        assert 'Max open files            100000               100000' in limits, limits
-        assert 'Max processes             65536                65536' in limits, limits
+        limits, ceiling = (hard_limits(host.run('cat /proc/%s/limits' % p).stdout) for p in (pid, 1))
+        assert limits['Max open files'] == min(100000, ceiling['Max open files']), limits
+        assert limits['Max processes'] == min(65536, ceiling['Max processes']), limits
         sysctl = host.file('/etc/sysctl.d/60-kafka.conf').content_string
         for line in ('vm.max_map_count = 262144', 'vm.swappiness = 1', 'net.core.rmem_max = 1048576'):
             assert line in sysctl.splitlines(), sysctl

@@ -14,7 +14,7 @@ def test_check_diff_of_a_secret_property_masks_its_value(cluster):
 
 def test_check_diff_without_secrets_shows_the_file_itself(cluster):
     run = cluster.playbook('playbooks/kafka.yml', '--check', '--diff',
-                           extra_vars={'kafka_properties': {'log.retention.hours': 72}})
+                           extra_vars={'kafka_properties': {'log.retention.hours': 96}})
     assert run.rc == 0, run.tail()
-    assert '+log.retention.hours=72' in run.output, run.tail()
+    assert '+log.retention.hours=96' in run.output, run.tail()
     assert 'server.properties.masked' not in run.output, run.tail()

@@ -343,7 +343,8 @@ def test_recreate_while_the_deletion_is_in_progress(bootstrap, admin, prefix, br
     finally:
         engine_admin.close()
     assert [(c['action'], c['topic']) for c in plan['changes']] == [('create', name)]
-    wait_until(lambda: name in admin.list_topics(), 'the new topic')
+    # Every broker must know it: list_topics may be answered by one that does, describe by another.
+    wait_until(lambda: admin.describe_topics([name])[0]['error_code'] == 0, 'the new topic')
     assert sorted(describe(admin, name)) == [0, 1]  # the new topic, not the old one
 
 
