@@ -69,6 +69,7 @@ CONFIG
 
 nodes() {
   tools/prepare.sh
+  command -v ssh >/dev/null || { apt-get update -qq && apt-get install -y -qq openssh-client; }
   mkdir -p "$SSH_DIR" && chmod 0700 "$SSH_DIR"
   [ -e "$SSH_DIR/id_ed25519" ] || ssh-keygen -q -t ed25519 -N '' -C kafka-ansible-sandbox -f "$SSH_DIR/id_ed25519"
   docker network inspect "$NETWORK" >/dev/null 2>&1 || docker network create --label kafka-ansible=sandbox "$NETWORK" >/dev/null
