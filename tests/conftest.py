@@ -20,3 +20,12 @@ def pytest_configure(config):
 def cluster():
     from lib.molecule_cluster import molecule_cluster
     return molecule_cluster()
+
+
+@pytest.fixture(scope='module')
+def admin(cluster):
+    """An admin client of the Molecule cluster (tests/integration has its own, from KAFKA_BOOTSTRAP_SERVERS)."""
+    from kafka import KafkaAdminClient
+    client = KafkaAdminClient(bootstrap_servers=cluster.bootstrap_servers())
+    yield client
+    client.close()

@@ -14,10 +14,10 @@ import subprocess
 import sys
 import time
 
+from performance_doc import load_average, write_section
+
 REPO = os.path.abspath(os.path.join(os.path.dirname(__file__), '..', '..'))
 OUT = os.path.join(REPO, '.cache', 'bench-deploy')
-DOC = os.path.join(REPO, 'docs', 'performance.md')
-BEGIN, END = '<!-- BEGIN deploy benchmark -->', '<!-- END deploy benchmark -->'
 SITE = ['ansible-playbook', 'site.yml', '-i', 'inventories/ceci', '-i', 'inventories/sandbox']
 
 
@@ -74,25 +74,15 @@ def groups_of_hosts():
     return result
 
 
-def write_doc(table):
-    note = ('Taken by `make bench-deploy` on %s, %d cores. The machine load average before the run: %s.'
-            % (time.strftime('%Y-%m-%d'), os.cpu_count(), LOAD_BEFORE))
-    section = '%s\n%s\n\n%s\n%s' % (BEGIN, note, table, END)
-    text = open(DOC).read() if os.path.exists(DOC) else '# Performance\n\n%s\n%s\n' % (BEGIN, END)
-    head, _, rest = text.partition(BEGIN)
-    _, _, tail = rest.partition(END)
-    with open(DOC, 'w') as handle:
-        handle.write(head + section + tail)
-
-
 if __name__ == '__main__':
     os.makedirs(OUT, exist_ok=True)
-    LOAD_BEFORE = ' '.join(open('/proc/loadavg').read().split()[:3])
+    load_before = load_average()
     subprocess.run(['tools/sandbox.sh', 'down'], cwd=REPO, check=True)
     subprocess.run(['tools/sandbox.sh', 'nodes'], cwd=REPO, check=True)
     first = run_site('first')
     noops = [run_site('noop1'), run_site('noop2')]
     table = report(first, noops)
     print(table)
-    write_doc(table)
-    print('\nwritten to %s; raw profiles in %s' % (os.path.relpath(DOC, REPO), os.path.relpath(OUT, REPO)))
+    write_section('deploy benchmark', 'By `make bench-deploy`, %d cores; load average before the run: %s.'
+                  % (os.cpu_count(), load_before), table)
+    print('\nwritten to docs/performance.md; raw profiles in %s' % os.path.relpath(OUT, REPO))

@@ -16,6 +16,8 @@ import subprocess
 import sys
 import time
 
+from performance_doc import load_average, write_section
+
 REPO = os.path.abspath(os.path.join(os.path.dirname(__file__), '..', '..'))
 CACHE = os.environ.get('KAFKA_ANSIBLE_CACHE') or os.path.expanduser('~/.cache/kafka-ansible')
 SSH = ['ssh', '-F', os.path.join(CACHE, 'sandbox', 'ssh_config')]
@@ -24,8 +26,6 @@ CLIENT = 'public00'   # a node without a broker runs the clients
 BOOTSTRAP = 'public01:9092,public02:9092,public03:9092'
 TOPIC = 'bench-throughput'
 RECORDS, RECORD_SIZE, RUNS = int(os.environ.get('BENCH_RECORDS', 200000)), 1024, 3
-DOC = os.path.join(REPO, 'docs', 'performance.md')
-BEGIN, END = '<!-- BEGIN throughput benchmark -->', '<!-- END throughput benchmark -->'
 # The settings the role tunes, as server.properties keys, and the role variable of each.
 TUNED = {'num.network.threads': 'kafka_num_network_threads', 'num.io.threads': 'kafka_num_io_threads',
          'socket.send.buffer.bytes': 'kafka_socket_buffer_bytes'}
@@ -110,22 +110,8 @@ def table(stock, role):
     return '\n'.join(rows)
 
 
-def write_doc(text):
-    note = ('Taken by `make bench-throughput` on %s on the ten-node sandbox (%d cores for all ten nodes): '
-            '%d records of %d bytes, acks=all, RF 3, min.insync.replicas 2, 9 partitions, median of %d runs; '
-            'the load average before the run was %s.' % (time.strftime('%Y-%m-%d'), os.cpu_count(), RECORDS,
-                                                         RECORD_SIZE, RUNS, LOAD_BEFORE))
-    current = open(DOC).read() if os.path.exists(DOC) else '# Performance\n'
-    if BEGIN not in current:
-        current += '\n%s\n%s\n' % (BEGIN, END)
-    head, _, rest = current.partition(BEGIN)
-    _, _, tail = rest.partition(END)
-    with open(DOC, 'w') as handle:
-        handle.write('%s%s\n%s\n\n%s\n%s%s' % (head, BEGIN, note, text, END, tail))
-
-
 if __name__ == '__main__':
-    LOAD_BEFORE = ' '.join(open('/proc/loadavg').read().split()[:3])
+    load_before = load_average()
     stock_vars = stock_values()
     print('Kafka stock values: %s; rolling the brokers onto them' % stock_vars, flush=True)
     print('roll: %.0f s' % roll(stock_vars), flush=True)
@@ -134,4 +120,7 @@ if __name__ == '__main__':
     role = measure('role')
     text = table(stock, role)
     print(text)
-    write_doc(text)
+    write_section('throughput benchmark',
+                  'By `make bench-throughput` on the ten-node sandbox (%d cores for all ten nodes): %d records of %d '
+                  'bytes, acks=all, RF 3, min.insync.replicas 2, 9 partitions, median of %d runs; load average before '
+                  'the run: %s.' % (os.cpu_count(), RECORDS, RECORD_SIZE, RUNS, load_before), text)

@@ -3,19 +3,12 @@
 import uuid
 
 import pytest
-from kafka import KafkaAdminClient, KafkaConsumer, KafkaProducer, TopicPartition
+from kafka import KafkaConsumer, KafkaProducer, TopicPartition
 from kafka.admin import ConfigResource, ConfigResourceType, NewTopic
 
 from lib.molecule_cluster import zookeeper_mode
 
 MESSAGES = 10_000
-
-
-@pytest.fixture(scope='module')
-def admin(cluster):
-    client = KafkaAdminClient(bootstrap_servers=cluster.bootstrap_servers())
-    yield client
-    client.close()
 
 
 @pytest.mark.parametrize('group, service', [('zookeeper', 'zookeeper'), ('kafka', 'kafka')])

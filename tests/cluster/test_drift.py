@@ -9,11 +9,6 @@ KAFKA_PYTHON_VERSION = "from importlib.metadata import version; print(version('k
 AGENT = '/opt/jmx-exporter/jmx_prometheus_javaagent-1.0.1.jar'
 
 
-def main_pids(cluster):
-    return {name: cluster.host(name).run('systemctl show --property=MainPID --value kafka').stdout.strip()
-            for name in cluster.hosts('kafka')}
-
-
 @pytest.fixture(scope='module')
 def drifted(cluster):
     """The last broker with a tool link missing, another pointing elsewhere, kafka-python uninstalled
@@ -40,7 +35,7 @@ def test_check_mode_predicts_the_repairs_and_changes_nothing(cluster, drifted):
 
 def test_a_rerun_repairs_the_drift_without_restarting_a_broker(cluster, drifted):
     _, host, agent_sum = drifted
-    before = main_pids(cluster)
+    before = cluster.main_pids()
     run = cluster.playbook('site.yml')
     assert run.rc == 0, run.tail()
     assert run.changed > 0, run.tail()
@@ -49,7 +44,7 @@ def test_a_rerun_repairs_the_drift_without_restarting_a_broker(cluster, drifted)
     # The nodes get the kafka-python that the controller is pinned to (requirements.txt).
     assert host.run('%s -c "%s"' % (VENV_PYTHON, KAFKA_PYTHON_VERSION)).stdout.strip() == kafka.__version__
     assert host.run('sha512sum %s' % AGENT).stdout.split()[0] == agent_sum
-    assert main_pids(cluster) == before
+    assert cluster.main_pids() == before
 
 
 def test_the_run_after_the_repair_changes_nothing(cluster):

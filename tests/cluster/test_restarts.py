@@ -6,34 +6,20 @@ import os
 import tarfile
 import uuid
 
-import pytest
-from kafka import KafkaAdminClient
 from kafka.admin import NewTopic
 
 RELEASE_MARKER = '/opt/kafka/.archive.sha512'
 CACHE = os.environ.get('KAFKA_ANSIBLE_CACHE') or os.path.expanduser('~/.cache/kafka-ansible')
 
 
-def main_pids(cluster, unit='kafka'):
-    return dict((name, cluster.host(name).run('systemctl show --property=MainPID --value %s' % unit).stdout.strip())
-                for name in cluster.hosts('kafka'))
-
-
-@pytest.fixture(scope='module')
-def admin(cluster):
-    client = KafkaAdminClient(bootstrap_servers=cluster.bootstrap_servers())
-    yield client
-    client.close()
-
-
 def test_a_touch_restarts_nothing(cluster):
-    before = main_pids(cluster)
+    before = cluster.main_pids()
     for name in cluster.hosts('kafka'):
         cluster.host(name).run('touch /etc/kafka/server.properties /etc/systemd/system/kafka.service')
     run = cluster.playbook('playbooks/kafka.yml')
     assert run.rc == 0, run.tail()
     assert run.changed == 0, run.tail()
-    assert main_pids(cluster) == before
+    assert cluster.main_pids() == before
 
 
 def rebuilt_archive(original, directory):
@@ -60,7 +46,7 @@ def test_another_archive_of_the_same_version_is_unpacked_and_restarts_through_th
     release = host.run('readlink -f /opt/kafka').stdout.strip()
     original = os.path.join(CACHE, 'dist', os.path.basename(release) + '.tgz')
     rebuilt, digest = rebuilt_archive(original, str(tmp_path))
-    before = main_pids(cluster)
+    before = cluster.main_pids()
     try:
         only_there = "{{ '%s' if inventory_hostname == '%s' else '%s' }}" % (rebuilt, target, original)
         run = cluster.playbook('playbooks/kafka.yml', extra_vars={'kafka_archive_file': only_there})
@@ -68,7 +54,7 @@ def test_another_archive_of_the_same_version_is_unpacked_and_restarts_through_th
         assert host.file(RELEASE_MARKER).content_string.strip() == digest
         assert host.file(release + '/REBUILT').exists
         assert 'Read the cluster state before restarting %s' % target in run.output, run.tail()
-        after = main_pids(cluster)
+        after = cluster.main_pids()
         assert after[target] != before[target]
         assert all(after[name] == before[name] for name in before if name != target)
     finally:
@@ -84,11 +70,11 @@ def test_rolling_restart_refuses_brokers_holding_partitions_without_margin(clust
     ids = [cluster.broker_id(name) for name in cluster.hosts('kafka')]
     topic = 'no-margin-%s' % uuid.uuid4().hex[:6]
     admin.create_topics([NewTopic(topic, replica_assignments=dict((i, [b]) for i, b in enumerate(ids)))])
-    before = main_pids(cluster)
+    before = cluster.main_pids()
     try:
         run = cluster.playbook('playbooks/rolling-restart.yml', '--tags', 'kafka')
         assert run.rc != 0, run.tail()
         assert 'Refusing to restart' in run.output and topic in run.output, run.tail()
-        assert main_pids(cluster) == before
+        assert cluster.main_pids() == before
     finally:
         admin.delete_topics([topic])

@@ -20,8 +20,6 @@ import re
 import time
 import uuid
 
-import pytest
-from kafka import KafkaAdminClient
 from kafka.admin import ConfigResource, NewTopic
 
 from lib.load import LoadGenerator, check
@@ -31,18 +29,6 @@ FIGURES = os.path.join(PROJECT, '.cache', 'scaling', 'figures.md')
 THROTTLES = ('leader.replication.throttled.rate', 'follower.replication.throttled.rate',
              'leader.replication.throttled.replicas', 'follower.replication.throttled.replicas')
 MOVES = re.compile(r'(\d+) replica\(s\) moved \(lower bound (\d+)\)')
-
-
-@pytest.fixture(scope='module')
-def admin(cluster):
-    client = KafkaAdminClient(bootstrap_servers=cluster.bootstrap_servers())
-    yield client
-    client.close()
-
-
-def main_pids(cluster):
-    return dict((name, cluster.host(name).run('systemctl show --property=MainPID --value kafka').stdout.strip())
-                for name in cluster.hosts('kafka'))
 
 
 def replicas_per_broker(admin):
@@ -118,7 +104,7 @@ def test_remove_a_broker_bring_it_back_and_rebalance_under_load(cluster, admin):
     rows, started = [], time.monotonic()
     try:
         before = replicas_per_broker(admin)
-        pids = main_pids(cluster)
+        pids = cluster.main_pids()
         rows.append(('replicas per broker at start', before))
         removal = cluster.playbook('playbooks/remove-broker.yml', extra_vars={'broker': victim}, timeout=1800)
         assert removal.rc == 0, removal.tail()
@@ -132,7 +118,7 @@ def test_remove_a_broker_bring_it_back_and_rebalance_under_load(cluster, admin):
 
         back = cluster.playbook('site.yml', timeout=3600)
         assert back.rc == 0, back.tail()
-        after_site = main_pids(cluster)
+        after_site = cluster.main_pids()
         assert all(after_site[h] == pid for h, pid in others.items()), (others, after_site)
         assert cluster.host(victim).service('kafka').is_running and cluster.host(victim).service('kafka').is_enabled
         wait_healthy(admin, ids)

@@ -66,6 +66,11 @@ class Cluster:
     def bootstrap_servers(self):
         return [self.bootstrap(name) for name in self.hosts('kafka')]
 
+    def main_pids(self, unit='kafka'):
+        """{broker host: MainPID of its unit}: equal before and after means nothing restarted."""
+        return dict((name, self.host(name).run('systemctl show --property=MainPID --value %s' % unit).stdout.strip())
+                    for name in self.hosts('kafka'))
+
     def zookeeper_servers(self):
         return ['%s:2181' % self.address(name) for name in self.hosts('zookeeper')]
 
