@@ -11,7 +11,7 @@ from ansible.module_utils.testing import patch_module_args
 from ansible_collections.kafka_ansible.cluster.plugins.module_utils import (
     kafka_argument_specs as specs, kafka_connection, kafka_reassign_engine, kafka_topic_engine)
 from ansible_collections.kafka_ansible.cluster.plugins.modules import (
-    kafka_cluster_health, kafka_cluster_status, kafka_reassignment, kafka_topic, kafka_topic_info, kafka_topics,
+    config_files, kafka_cluster_health, kafka_cluster_status, kafka_reassignment, kafka_topic, kafka_topic_info, kafka_topics,
     zookeeper_info)
 from ansible_collections.kafka_ansible.cluster.plugins.doc_fragments.kafka import ModuleDocFragment
 
@@ -23,6 +23,7 @@ MODULES = {
     kafka_cluster_status: specs.KAFKA_CLUSTER_STATUS_ARGS,
     zookeeper_info: specs.ZOOKEEPER_INFO_ARGS,
     kafka_reassignment: specs.KAFKA_REASSIGNMENT_ARGS,
+    config_files: {'argument_spec': config_files.ARGUMENT_SPEC},
 }
 
 
