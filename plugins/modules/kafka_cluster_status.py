@@ -186,15 +186,20 @@ def read_min_isr(admin, topics, brokers=()):
     if not resources:
         return {}, {}
     found, protocols = {}, {}
-    for response in admin.call('describe_configs', resources, config_filter='all'):
-        for resource in _get(response, 'resources', default=[]) or []:
-            name = _get(resource, 'resource_name')
-            for entry in _get(resource, 'configs', default=[]) or []:
-                key = _get(entry, 'name', 'config_names')
-                if key == MIN_ISR:
-                    found[name] = int(_get(entry, 'value', 'config_value'))
-                elif key == PROTOCOL:
-                    protocols[int(name)] = _get(entry, 'value', 'config_value')
+    described = admin.call('describe_configs', resources, config_filter='all')
+    if isinstance(described, dict):
+        # kafka-python 3 with config_filter: {'topic'|'broker': {name: {key: {'value': ...}}}}
+        entries = [(name, key, entry['value']) for kind in described.values()
+                   for name, configs in kind.items() for key, entry in configs.items()]
+    else:
+        entries = [(_get(resource, 'resource_name'), _get(entry, 'name', 'config_names'), _get(entry, 'value', 'config_value'))
+                   for response in described for resource in _get(response, 'resources', default=[]) or []
+                   for entry in _get(resource, 'configs', default=[]) or []]
+    for name, key, value in entries:
+        if key == MIN_ISR:
+            found[name] = int(value)
+        elif key == PROTOCOL:
+            protocols[int(name)] = value
     return found, protocols
 
 

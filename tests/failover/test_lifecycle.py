@@ -32,8 +32,9 @@ THROTTLES = ('leader.replication.throttled.rate', 'follower.replication.throttle
              'leader.replication.throttled.replicas', 'follower.replication.throttled.replicas')
 MOVES = re.compile(r'(\d+) replica\(s\) moved \(lower bound (\d+)\)')
 RESTARTED = re.compile(r'TASK \[[^\]]*: Restart the service on the node, (\S+)\]')
-RELEASE = ("find /proc/$(systemctl show --property=MainPID --value kafka)/fd -lname '*/libs/kafka_*.jar' -printf '%l\\n' "
-           "2>/dev/null | sed -n 's#^.*/libs/kafka_[0-9.]*-\\([0-9][0-9A-Za-z.-]*\\)\\.jar$#\\1#p' | sort -u")
+# The release each broker's process started with: the core jar on its command line.
+RELEASE = ("tr ':\\000' '\\n\\n' < /proc/$(systemctl show --property=MainPID --value kafka)/cmdline "
+           "| sed -n 's#^.*/libs/kafka_[0-9.]*-\\([0-9][0-9.]*[0-9]\\)\\.jar$#\\1#p' | sort -u")
 
 
 class Story:
@@ -130,7 +131,7 @@ class Story:
 
 
 def write_figures(rows, wall):
-    lines = ['| step | acked so far | lost | duplicates | longest gap | ISR full after | playbook runs (1st / 2nd) | facts |',
+    lines = ['| step | acked so far | lost | duplicates | longest gap | ISR full after | playbook runs (last: the 2nd, changed=0) | facts |',
              '|---|---|---|---|---|---|---|---|']
     lines += ['| %s |' % ' | '.join(str(c) for c in row) for row in rows]
     text = '\n'.join(lines) + '\n\nwall time of the story: %.0f s' % wall
@@ -178,8 +179,6 @@ def test_upgrade_and_reshape_the_cluster_under_load(cluster, tmp_path):
         phase2, again = story.twice('playbooks/upgrade-kafka.yml', upgrade_phase=2, **NEW)
         protocols_after = story.protocols(ids)
         assert all(v.startswith('3.9') for v in protocols_after.values()), protocols_after
-        last = story.play('playbooks/upgrade-kafka.yml', **NEW)
-        assert last.rc == 0 and last.changed == 0, last.tail(8000)
         t = story.step('upgrade Kafka (2 phases)', load, ids, t, (phase1, phase2, again),
                        'early phase 2 refused; releases %s -> %s; protocol %s -> %s (phase 1) -> %s'
                        % (sorted(set(releases_before.values())), sorted(set(releases_mid.values())),
