@@ -18,7 +18,7 @@ description:
   - Returns one step per member that joins or leaves, one member at a time. Between two ensembles that differ by
     one member, every majority of the one overlaps every majority of the other (m(n) + m(n+1) > n + 1 where
     m(n) = n // 2 + 1), so at no moment can two leaders be elected; two members at once do not have that property
-    (3 -> 5: the 2 old followers and 3 members of the new list are disjoint majorities).
+    (from 3 to 5, the 2 old followers and 3 members of the new list are disjoint majorities).
   - Refuses, naming the members, a target with an even number of members, a change that adds and removes members
     in the same run, and a change that removes half of the running ensemble or more.
 positional: _input, target
