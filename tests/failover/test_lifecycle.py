@@ -83,7 +83,8 @@ class Story:
 
     def protocols(self, ids):
         described = self.probe.admin.describe_configs([ConfigResource('BROKER', str(i)) for i in ids], config_filter='all')
-        return dict((int(name), configs['inter.broker.protocol.version']['value'])
+        # major.minor: '3.8-IV0' as a release's default, '3.8' as pinned.
+        return dict((int(name), configs['inter.broker.protocol.version']['value'].split('-')[0])
                     for name, configs in described['broker'].items())
 
     def zookeeper_versions(self, members):
