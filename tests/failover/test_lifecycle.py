@@ -105,6 +105,7 @@ class Story:
         return dict(sorted(result.items()))
 
     def throttles_left(self, ids):
+        self.probe.close()   # a fresh client: the old one may not know a broker that joined since
         admin = self.probe.admin
         resources = [ConfigResource('BROKER', str(b)) for b in ids] + [ConfigResource('TOPIC', t) for t in admin.list_topics()]
         described = admin.describe_configs(resources, config_filter='all')
