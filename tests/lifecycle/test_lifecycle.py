@@ -3,14 +3,13 @@
 """The cluster's life under an acks=all load (issue 10): upgrade ZooKeeper, upgrade Kafka in two phases,
 add a fourth broker and rebalance, grow the ensemble to 5 and back to 3, remove a broker.
 
-The failover scenario deploys Kafka 3.8.1 and ZooKeeper 3.8.4 on fzk1-3/fkafka1-3; fzk4, fzk5 and fkafka4
-are spare containers that join through a second inventory (the hosts stay in the scenario's inventory,
-outside the zookeeper and kafka groups). One producer (acks=all, idempotent) writes into an RF 3 topic
+The lifecycle scenario deploys Kafka 3.8.1 and ZooKeeper 3.8.4 on 3 + 3 containers; the three hosts of its
+group `spare` (2 ZooKeeper, 1 broker) join through a second inventory (the hosts stay in the scenario's
+inventory, outside the zookeeper and kafka groups). One producer (acks=all, idempotent) writes into an RF 3 topic
 with min.insync.replicas 2 from before the first step until after the last. After each step: the
 checker on every ack so far (0 lost, 0 duplicates), the longest produce gap of the step, every ISR full,
 the step's own facts, cluster id and topic ids unchanged, and a second run of its playbook with
-changed=0. It runs first in the scenario (conftest.py), so that the fault tests run on the upgraded,
-reshaped cluster, which is whole again at the end. Figures: stdout and .cache/lifecycle/figures.md.
+changed=0. Figures: stdout and .cache/lifecycle/figures.md.
 """
 
 import json
@@ -41,8 +40,8 @@ class Story:
     def __init__(self, cluster, tmp):
         self.cluster = cluster
         self.tmp = tmp
-        self.zookeepers = cluster.hosts('zookeeper')            # fzk1-3: members from start to end
-        self.brokers = cluster.hosts('kafka')                   # fkafka1-3
+        self.zookeepers = cluster.hosts('zookeeper')            # members from start to end
+        self.brokers = cluster.hosts('kafka')                   # the first three brokers
         self.bootstrap = cluster.bootstrap_servers()
         self.probe = Probe(self.bootstrap, cluster.zookeeper_servers())
         self.rows = []
@@ -140,14 +139,16 @@ def write_figures(rows, wall):
     print('\n' + text)
     os.makedirs(os.path.dirname(FIGURES), exist_ok=True)
     with open(FIGURES, 'w') as f:
-        f.write('# Cluster lifecycle under an acks=all load (tests/failover/test_lifecycle.py)\n\n' + text + '\n')
+        f.write('# Cluster lifecycle under an acks=all load (tests/lifecycle/test_lifecycle.py)\n\n' + text + '\n')
 
 
 def test_upgrade_and_reshape_the_cluster_under_load(cluster, tmp_path):
     story = Story(cluster, str(tmp_path))
     brokers, zookeepers = story.brokers, story.zookeepers
     ids = [cluster.broker_id(b) for b in brokers]
-    fourth, spare_zk = 'fkafka4', ['fzk4', 'fzk5']
+    spares = cluster.hosts('spare')
+    [fourth] = [h for h in spares if 'kafka_broker_id' in cluster.variables(h)]
+    spare_zk = [h for h in spares if h != fourth]
     all_ids = ids + [cluster.broker_id(fourth)]
     topic = 'lifecycle-load'
     story.probe.admin.create_topics([NewTopic(topic, 6, 3, topic_configs={'min.insync.replicas': '2'})])
@@ -223,7 +224,7 @@ def test_upgrade_and_reshape_the_cluster_under_load(cluster, tmp_path):
         connect = cluster.host(fourth).run('grep ^zookeeper.connect= /etc/kafka/server.properties').stdout.strip()
         assert not any(m in connect for m in spare_zk), connect
         t = story.step('shrink ZooKeeper 5 -> 3', load, all_ids, t, (shrink, again),
-                       'modes %s; fzk4, fzk5 stopped and disabled; brokers: %s' % (modes, connect))
+                       'modes %s; %s stopped and disabled; brokers: %s' % (modes, ', '.join(spare_zk), connect))
 
         # 5. The fourth broker leaves again.
         before = story.replicas_per_broker()
