@@ -79,6 +79,9 @@ brokers:
     port: {description: Advertised port., type: int}
     rack: {description: Rack, if set., type: str}
     controller: {description: Whether it is the active controller., type: bool}
+    inter_broker_protocol_version:
+      description: The C(inter.broker.protocol.version) the broker runs (its setting, else its release's default).
+      type: str
     leaders: {description: Partitions it leads., type: int}
     replicas: {description: Partition replicas it hosts (leaders included)., type: int}
     log_dirs:
@@ -151,6 +154,7 @@ except ImportError:  # connect() reports the missing library
     HAS_KAFKA = False
 
 MIN_ISR = 'min.insync.replicas'
+PROTOCOL = 'inter.broker.protocol.version'
 
 
 def _get(obj, *names, default=None):
@@ -174,19 +178,29 @@ def read_partitions(admin):
     return sorted(partitions, key=lambda p: (p['topic'], p['partition']))
 
 
-def read_min_isr(admin, topics):
-    """min.insync.replicas of every topic as the brokers run it (default included)."""
-    if not topics:
-        return {}
+def read_min_isr(admin, topics, brokers=()):
+    """min.insync.replicas of every topic as the brokers run it (default included), and the
+    inter.broker.protocol.version each live broker runs: ({topic: int}, {broker id: str})."""
     resources = [ConfigResource(ConfigResourceType.TOPIC, name, [MIN_ISR]) for name in topics]
-    found = {}
-    for response in admin.call('describe_configs', resources, config_filter='all'):
-        for resource in _get(response, 'resources', default=[]) or []:
-            name = _get(resource, 'resource_name')
-            for entry in _get(resource, 'configs', default=[]) or []:
-                if _get(entry, 'name', 'config_names') == MIN_ISR:
-                    found[name] = int(_get(entry, 'value', 'config_value'))
-    return found
+    resources += [ConfigResource(ConfigResourceType.BROKER, str(b), [PROTOCOL]) for b in brokers]
+    if not resources:
+        return {}, {}
+    found, protocols = {}, {}
+    described = admin.call('describe_configs', resources, config_filter='all')
+    if isinstance(described, dict):
+        # kafka-python 3 with config_filter: {'topic'|'broker': {name: {key: {'value': ...}}}}
+        entries = [(name, key, entry['value']) for kind in described.values()
+                   for name, configs in kind.items() for key, entry in configs.items()]
+    else:
+        entries = [(_get(resource, 'resource_name'), _get(entry, 'name', 'config_names'), _get(entry, 'value', 'config_value'))
+                   for response in described for resource in _get(response, 'resources', default=[]) or []
+                   for entry in _get(resource, 'configs', default=[]) or []]
+    for name, key, value in entries:
+        if key == MIN_ISR:
+            found[name] = int(value)
+        elif key == PROTOCOL:
+            protocols[int(name)] = value
+    return found, protocols
 
 
 def read_log_dirs(admin):
@@ -296,7 +310,7 @@ def cluster_status(admin, log_dirs=True, consumer_groups=True):
     controller = controller if controller is not None else -1
     partitions = read_partitions(admin)
     topics = sorted({p['topic'] for p in partitions})
-    min_isr = read_min_isr(admin, topics)
+    min_isr, protocols = read_min_isr(admin, topics, [b['broker_id'] for b in cluster['brokers']])
     for p in partitions:
         p['min_isr'] = min_isr.get(p['topic'])
     dirs = read_log_dirs(admin) if log_dirs else {}
@@ -306,7 +320,8 @@ def cluster_status(admin, log_dirs=True, consumer_groups=True):
         broker = {'id': bid, 'host': b.get('host'), 'port': b.get('port'), 'rack': b.get('rack'),
                   'controller': bid == controller,
                   'leaders': sum(1 for p in partitions if p['leader'] == bid),
-                  'replicas': sum(1 for p in partitions if bid in p['replicas'])}
+                  'replicas': sum(1 for p in partitions if bid in p['replicas']),
+                  'inter_broker_protocol_version': protocols.get(bid)}
         if log_dirs:
             broker['log_dirs'] = sorted(dirs.get(bid, []), key=lambda d: d['path'] or '')
         brokers.append(broker)

@@ -84,3 +84,15 @@ def test_the_report_fits_one_screen():
     assert 'under-replicated partitions: 3:' in text and '... and 2 more' in text
     assert 'billing (Empty): lag 70 on orders' in text
     assert len(lines) < 25
+
+
+def test_configs_as_kafka_python_returns_them_with_a_filter():
+    """describe_configs(config_filter=...) answers a dict by kind, name and key; brokers report their protocol."""
+    admin = FakeAdmin()
+    admin.answers = dict(FakeAdmin.answers, describe_configs={
+        'topic': {'orders': {'min.insync.replicas': {'value': '2'}}, 'logs': {'min.insync.replicas': {'value': '1'}}},
+        'broker': {'1': {'inter.broker.protocol.version': {'value': '3.8-IV0'}},
+                   '2': {'inter.broker.protocol.version': {'value': '3.8'}}}})
+    state = cluster_status(admin)
+    assert [(p['topic'], p['partition']) for p in state['under_min_isr']] == [('orders', 2)]
+    assert [(b['id'], b['inter_broker_protocol_version']) for b in state['brokers']] == [(1, '3.8-IV0'), (2, '3.8')]
