@@ -43,7 +43,7 @@ options:
         description: Octal mode, for example V('0750'); omitted keeps the current one.
         type: str
   files:
-    description: Files and their content. C(--diff) shows the change of each one unless O(files[].diff=false).
+    description: Files and their content. C(--diff) shows the change of each one.
     type: list
     elements: dict
     default: []
@@ -69,10 +69,6 @@ options:
       mode:
         description: Octal mode; omitted keeps the current one (0644 less the umask for a new file).
         type: str
-      diff:
-        description: Whether C(--diff) shows the content of this file.
-        type: bool
-        default: true
   secret_files:
     description:
       - Files whose content holds secrets, with the suboptions of O(files). Their content is never
@@ -157,8 +153,7 @@ ARGUMENT_SPEC = dict(
         path=dict(type='list', elements='str', required=True), **_OWNERSHIP)),
     files=dict(type='list', elements='dict', default=[], options=dict(
         dest=dict(type='str', required=True), content=dict(type='str'),
-        state=dict(type='str', choices=['present', 'absent'], default='present'),
-        diff=dict(type='bool', default=True), **_OWNERSHIP)),
+        state=dict(type='str', choices=['present', 'absent'], default='present'), **_OWNERSHIP)),
     secret_files=dict(type='list', elements='dict', default=[], options=dict(
         dest=dict(type='str', required=True), content=dict(type='str', required=True, no_log=True),
         **_OWNERSHIP)),
@@ -270,30 +265,29 @@ def ensure_file(module, entry, secret):
     """(changed, diff) for one file; the diff of a secret file never holds its content."""
     path = entry['dest']
     before = read(path)
-    show = not secret and entry.get('diff', True)
-    diff = {'before_header': path, 'after_header': path}
-    if entry.get('state', 'present') == 'absent':
-        if before is None:
-            return False, None
-        if not module.check_mode:
-            os.unlink(path)
-        diff.update(before=text(before) if show else '', after='')
-        return True, diff
-    data = entry['content'].encode('utf-8')
+    absent = entry.get('state', 'present') == 'absent'
+    if absent and before is None:
+        return False, None
+    data = None if absent else entry['content'].encode('utf-8')
     if before != data:
         if not module.check_mode:
-            write_atomically(module, path, data, entry)
-        diff.update(before=text(before) if show and before is not None else '',
-                    after=entry['content'] if show else '')
-        if not show:
-            diff.update(before='', after='(content not shown: %s)\n' % ('secret' if secret else 'diff is off'))
-        return True, diff
+            if absent:
+                os.unlink(path)
+            else:
+                write_atomically(module, path, data, entry)
+        if secret:
+            shown = ('', '(content not shown: secret)\n')
+        else:
+            shown = (text(before), '' if absent else entry['content'])
+        return True, {'before_header': path, 'after_header': path, 'before': shown[0], 'after': shown[1]}
     attr_diff = {'before': {'path': path}, 'after': {'path': path}}
     changed = module.set_fs_attributes_if_different(attributes(module, path, entry), False, diff=attr_diff)
     return changed, attr_diff
 
 
 def text(data):
+    if data is None:
+        return ''
     try:
         return data.decode('utf-8')
     except UnicodeDecodeError:
@@ -310,17 +304,17 @@ def main():
         module.fail_json(msg='Invalid input, nothing was changed: %s' % '; '.join(found), errors=found)
 
     changed_paths, diffs = [], []
-    work = [(ensure_directory, (path, entry)) for entry in directories for path in entry['path']]
-    work += [(ensure_file, (entry, False)) for entry in files]
-    work += [(ensure_file, (entry, True)) for entry in secrets]
-    for step, args in work:
+    work = [(path, ensure_directory, (path, entry)) for entry in directories for path in entry['path']]
+    work += [(entry['dest'], ensure_file, (entry, False)) for entry in files]
+    work += [(entry['dest'], ensure_file, (entry, True)) for entry in secrets]
+    for path, ensure, args in work:
         try:
-            changed, diff = step(module, *args)
+            changed, diff = ensure(module, *args)
         except (OSError, ValueError) as exc:
             module.fail_json(msg='%s (changed before the failure: %s)' % (exc, changed_paths or 'nothing'),
                              changed=bool(changed_paths), changed_paths=changed_paths)
         if changed:
-            changed_paths.append(args[0] if step is ensure_directory else args[0]['dest'])
+            changed_paths.append(path)
             diffs.append(diff)
 
     result = dict(changed=bool(changed_paths), changed_paths=changed_paths)
