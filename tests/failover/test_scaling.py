@@ -16,19 +16,16 @@ It runs in the failover scenario, after the fault tests. The figures go to stdou
 """
 
 import os
-import re
 import time
 import uuid
 
-from kafka.admin import ConfigResource, NewTopic
+from kafka.admin import NewTopic
 
 from lib.load import LoadGenerator, check
+from lib.reassignment import moves_of, throttles_left
 
 PROJECT = os.path.abspath(os.path.join(os.path.dirname(__file__), '..', '..'))
 FIGURES = os.path.join(PROJECT, '.cache', 'scaling', 'figures.md')
-THROTTLES = ('leader.replication.throttled.rate', 'follower.replication.throttled.rate',
-             'leader.replication.throttled.replicas', 'follower.replication.throttled.replicas')
-MOVES = re.compile(r'(\d+) replica\(s\) moved \(lower bound (\d+)\)')
 
 
 def replicas_per_broker(admin):
@@ -43,21 +40,6 @@ def replicas_per_broker(admin):
 def assignment(admin):
     return dict((t['name'], sorted((p['partition_index'], p['replica_nodes']) for p in t['partitions']))
                 for t in admin.describe_topics())
-
-
-def throttles_left(admin, brokers):
-    resources = [ConfigResource('BROKER', str(b)) for b in brokers]
-    resources += [ConfigResource('TOPIC', t) for t in admin.list_topics()]
-    described = admin.describe_configs(resources, config_filter='all')
-    return ['%s %s %s' % (kind, name, key) for kind, entries in described.items()
-            for name, configs in entries.items() for key, entry in configs.items()
-            if key in THROTTLES and entry['config_source'].startswith('DYNAMIC') and entry['value']]
-
-
-def moves_of(run):
-    found = MOVES.search(run.output)
-    assert found, run.tail()
-    return int(found.group(1)), int(found.group(2))
 
 
 def wait_healthy(admin, brokers, timeout=180):

@@ -22,14 +22,12 @@ import yaml
 from kafka.admin import ConfigResource, NewTopic
 
 from lib.load import LoadGenerator, Probe, check
+from lib.reassignment import moves_of, throttles_left
 from lib.molecule_cluster import four_letter_word, zookeeper_mode
 
 PROJECT = os.path.abspath(os.path.join(os.path.dirname(__file__), '..', '..'))
 FIGURES = os.path.join(PROJECT, '.cache', 'lifecycle', 'figures.md')
 NEW = {'kafka_version': '3.9.2', 'zookeeper_version': '3.8.6'}
-THROTTLES = ('leader.replication.throttled.rate', 'follower.replication.throttled.rate',
-             'leader.replication.throttled.replicas', 'follower.replication.throttled.replicas')
-MOVES = re.compile(r'(\d+) replica\(s\) moved \(lower bound (\d+)\)')
 RESTARTED = re.compile(r'TASK \[[^\]]*: Restart the service on the node, (\S+)\]')
 # The release each broker's process started with: the core jar on its command line.
 RELEASE = ("tr ':\\000' '\\n\\n' < /proc/$(systemctl show --property=MainPID --value kafka)/cmdline "
@@ -105,12 +103,7 @@ class Story:
 
     def throttles_left(self, ids):
         self.probe.close()   # a fresh client: the old one may not know a broker that joined since
-        admin = self.probe.admin
-        resources = [ConfigResource('BROKER', str(b)) for b in ids] + [ConfigResource('TOPIC', t) for t in admin.list_topics()]
-        described = admin.describe_configs(resources, config_filter='all')
-        return ['%s %s %s' % (kind, name, key) for kind, entries in described.items()
-                for name, configs in entries.items() for key, entry in configs.items()
-                if key in THROTTLES and entry['config_source'].startswith('DYNAMIC') and entry['value']]
+        return throttles_left(self.probe.admin, ids)
 
     def broker_pids(self, brokers):
         return dict((b, self.cluster.host(b).run('systemctl show --property=MainPID --value kafka').stdout.strip())
@@ -197,7 +190,7 @@ def test_upgrade_and_reshape_the_cluster_under_load(cluster, tmp_path):
         story.probe.wait_healed(all_ids, 120)
         before = story.replicas_per_broker()
         rebalance, again = story.twice('playbooks/rebalance.yml', with_fourth, **NEW)
-        moved, bound = map(int, MOVES.search(rebalance.output).groups())
+        moved, bound = moves_of(rebalance)
         assert moved == bound, rebalance.tail()
         after = story.replicas_per_broker()
         left = story.throttles_left(all_ids)
@@ -230,7 +223,7 @@ def test_upgrade_and_reshape_the_cluster_under_load(cluster, tmp_path):
         before = story.replicas_per_broker()
         removal = story.play('playbooks/remove-broker.yml', with_fourth, broker=fourth, **NEW)
         assert removal.rc == 0, removal.tail(8000)
-        moved, bound = map(int, MOVES.search(removal.output).groups())
+        moved, bound = moves_of(removal)
         after = story.replicas_per_broker()
         service = cluster.host(fourth).service('kafka')
         assert after.get(all_ids[-1], 0) == 0 and not service.is_running and not service.is_enabled, after
