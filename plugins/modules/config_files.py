@@ -18,7 +18,7 @@ description:
     is replaced atomically, with its owner, group and mode set before it takes the place of the old one.
   - Everything is checked before anything changes (absolute paths, known owners and groups, a
     directory for every file, no directory where a file should be), so bad input changes nothing.
-  - Directories are processed first, then files, in the order given.
+  - Directories are processed first, then files, then links, in the order given.
 version_added: "1.1.0"
 author: kafka-ansible contributors
 options:
@@ -94,6 +94,37 @@ options:
       mode:
         description: Octal mode.
         type: str
+  links:
+    description: Symbolic links to create or repoint. A path that exists as anything but a link is an error.
+    type: list
+    elements: dict
+    default: []
+    suboptions:
+      path:
+        description: One or more absolute paths of links that point at the same target.
+        type: list
+        elements: str
+        required: true
+      target:
+        description: What the links point at.
+        type: str
+        required: true
+  requires:
+    description:
+      - Paths that must exist before anything is written, for example the release the files point into.
+        A missing one fails the call, with its hint, and nothing is changed.
+    type: list
+    elements: dict
+    default: []
+    suboptions:
+      path:
+        description: Absolute path that must exist.
+        type: str
+        required: true
+      hint:
+        description: What to do when it is missing, added to the error.
+        type: str
+        default: ""
 extends_documentation_fragment:
   - ansible.builtin.action_common_attributes
 attributes:
@@ -129,11 +160,18 @@ EXAMPLES = r"""
         group: kafka
         mode: "0640"
   register: written
+
+- name: Put two commands on PATH, once the release is there
+  kafka_ansible.cluster.config_files:
+    requires:
+      - {path: /opt/kafka/bin/kafka-run-class.sh, hint: deploy the brokers first}
+    links:
+      - {path: [/usr/local/bin/kafka-topics, /usr/local/bin/kafka-configs], target: /usr/local/lib/kafka-cli/kafka_cli.py}
 """
 
 RETURN = r"""
 changed_paths:
-  description: The directories and files created, rewritten, removed or given new attributes (or that would be, in check mode).
+  description: The directories, files and links created, rewritten, removed or given new attributes (or that would be, in check mode).
   returned: always
   type: list
   elements: str
@@ -157,18 +195,24 @@ ARGUMENT_SPEC = dict(
     secret_files=dict(type='list', elements='dict', default=[], options=dict(
         dest=dict(type='str', required=True), content=dict(type='str', required=True, no_log=True),
         **_OWNERSHIP)),
+    links=dict(type='list', elements='dict', default=[], options=dict(
+        path=dict(type='list', elements='str', required=True), target=dict(type='str', required=True))),
+    requires=dict(type='list', elements='dict', default=[], options=dict(
+        path=dict(type='str', required=True), hint=dict(type='str', default=''))),
 )
 
 
-def problems(directories, files):
+def problems(directories, files, links, requires):
     """Every reason the request cannot be carried out, found before anything changes."""
-    found = []
+    found = ['required %s is missing%s' % (r['path'], ': ' + r['hint'] if r.get('hint') else '')
+             for r in requires if not os.path.lexists(r['path'])]
     listed_dirs = set()
     for entry in directories:
         for path in entry['path']:
             listed_dirs.add(os.path.normpath(path))
     entries = [('directory', path, entry) for entry in directories for path in entry['path']]
     entries += [('file', entry['dest'], entry) for entry in files]
+    entries += [('link', path, entry) for entry in links for path in entry['path']]
     for kind, path, entry in entries:
         if not os.path.isabs(path):
             found.append('%s %r: the path must be absolute' % (kind, path))
@@ -194,14 +238,18 @@ def problems(directories, files):
             if os.path.lexists(path) and not os.path.isdir(path):
                 found.append('directory %s: exists and is not a directory' % path)
             continue
-        if entry.get('state', 'present') == 'present' and entry.get('content') is None:
-            found.append('file %s: content is required unless state is absent' % path)
-        if os.path.isdir(path):
-            found.append('file %s: exists and is a directory' % path)
+        if kind == 'link':
+            if os.path.lexists(path) and not os.path.islink(path):
+                found.append('link %s: exists and is not a link' % path)
+        else:
+            if entry.get('state', 'present') == 'present' and entry.get('content') is None:
+                found.append('file %s: content is required unless state is absent' % path)
+            if os.path.isdir(path):
+                found.append('file %s: exists and is a directory' % path)
         parent = os.path.dirname(os.path.normpath(path))
         # A listed directory at or below the parent creates it.
         if not os.path.isdir(parent) and not any(d == parent or d.startswith(parent + os.sep) for d in listed_dirs):
-            found.append('file %s: its directory %s does not exist and is not in directories' % (path, parent))
+            found.append('%s %s: its directory %s does not exist and is not in directories' % (kind, path, parent))
     return found
 
 
@@ -285,6 +333,18 @@ def ensure_file(module, entry, secret):
     return changed, attr_diff
 
 
+def ensure_link(module, path, target):
+    """(changed, diff) for one link, repointed by renaming a new link over the old one."""
+    before = os.readlink(path) if os.path.islink(path) else None
+    if before == target:
+        return False, None
+    if not module.check_mode:
+        temp = os.path.join(os.path.dirname(path), '.%s.%d.link' % (os.path.basename(path), os.getpid()))
+        os.symlink(target, temp)
+        os.rename(temp, path)
+    return True, {'before': {'path': path, 'src': before or '(absent)'}, 'after': {'path': path, 'src': target}}
+
+
 def text(data):
     if data is None:
         return ''
@@ -299,7 +359,8 @@ def main():
     directories = module.params['directories']
     files = module.params['files']
     secrets = module.params['secret_files']
-    found = problems(directories, files + secrets)
+    links = module.params['links']
+    found = problems(directories, files + secrets, links, module.params['requires'])
     if found:
         module.fail_json(msg='Invalid input, nothing was changed: %s' % '; '.join(found), errors=found)
 
@@ -307,6 +368,7 @@ def main():
     work = [(path, ensure_directory, (path, entry)) for entry in directories for path in entry['path']]
     work += [(entry['dest'], ensure_file, (entry, False)) for entry in files]
     work += [(entry['dest'], ensure_file, (entry, True)) for entry in secrets]
+    work += [(path, ensure_link, (path, entry['target'])) for entry in links for path in entry['path']]
     for path, ensure, args in work:
         try:
             changed, diff = ensure(module, *args)

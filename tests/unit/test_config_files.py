@@ -114,3 +114,33 @@ def test_bad_input_changes_nothing_and_names_every_problem(tmp_path, capsys):
     ]
     assert result['msg'].startswith('Invalid input, nothing was changed: ')
     assert list(tmp_path.iterdir()) == []
+
+
+def test_links_are_created_repointed_and_then_left_alone(tmp_path, capsys):
+    (tmp_path / 'bin').mkdir()
+    (tmp_path / 'bin' / 'b').symlink_to('/elsewhere')
+    target = str(tmp_path / 'launcher')
+    links = dict(links=[{'path': [str(tmp_path / 'bin' / 'a'), str(tmp_path / 'bin' / 'b')], 'target': target}])
+    predicted = run(capsys, check=True, **links)
+    assert predicted['changed_paths'] == [str(tmp_path / 'bin' / 'a'), str(tmp_path / 'bin' / 'b')]
+    assert os.readlink(tmp_path / 'bin' / 'b') == '/elsewhere'
+    first = run(capsys, **links)
+    assert first['changed_paths'] == predicted['changed_paths']
+    assert first['diff'][1] == {'before': {'path': str(tmp_path / 'bin' / 'b'), 'src': '/elsewhere'},
+                                'after': {'path': str(tmp_path / 'bin' / 'b'), 'src': target}}
+    assert os.readlink(tmp_path / 'bin' / 'a') == target and os.readlink(tmp_path / 'bin' / 'b') == target
+    assert run(capsys, **links)['changed'] is False
+    assert sorted(os.listdir(tmp_path / 'bin')) == ['a', 'b']
+
+
+def test_a_missing_requirement_or_a_file_in_a_links_place_changes_nothing(tmp_path, capsys):
+    (tmp_path / 'bin').mkdir()
+    (tmp_path / 'bin' / 'c').write_text('a real file')
+    args = layout(tmp_path)
+    args.update(requires=[{'path': str(tmp_path / 'release' / 'run.sh'), 'hint': 'install the release first'}],
+                links=[{'path': [str(tmp_path / 'bin' / 'c')], 'target': str(tmp_path / 'launcher')}])
+    result = run(capsys, **args)
+    assert result['errors'] == [
+        'required %s is missing: install the release first' % (tmp_path / 'release' / 'run.sh'),
+        'link %s: exists and is not a link' % (tmp_path / 'bin' / 'c')]
+    assert sorted(os.listdir(tmp_path)) == ['bin'] and (tmp_path / 'bin' / 'c').read_text() == 'a real file'
