@@ -1,7 +1,7 @@
 # Copyright: Kafka Ansible contributors
 # SPDX-License-Identifier: Apache-2.0
 """What the scaling playbooks leave behind, read from the cluster and from their output
-(tests/failover/test_scaling.py, tests/lifecycle/test_lifecycle.py)."""
+(tests/failover/test_lifecycle.py)."""
 
 import re
 
