@@ -80,6 +80,23 @@ KAFKA_CLUSTER_STATUS_ARGS = _kafka_module(dict(
     consumer_groups=dict(type='bool', default=True),
     max_listed=dict(type='int', default=10),
 ))
+# kafka_acls (documented in the module). The values of an entry are checked by kafka_acl_plan,
+# not with choices here, so that one run names every bad entry at once.
+ACL_OPTIONS = dict(
+    principals=dict(type='list', elements='str', required=True),
+    host=dict(type='str', default='*'),
+    operations=dict(type='list', elements='str', required=True),
+    permission=dict(type='str', default='allow'),
+    resource_type=dict(type='str', required=True),
+    resource_name=dict(type='str'),
+    pattern_type=dict(type='str', default='literal'),
+    state=dict(type='str', default='present'),
+)
+KAFKA_ACLS_ARGS = _kafka_module(
+    dict(acls=dict(type='list', elements='dict', required=True, options=ACL_OPTIONS),
+         prune_principals=dict(type='list', elements='str', default=[]),
+         wait_timeout=dict(type='int', default=60)),
+    PRUNE_OPTIONS)
 ZOOKEEPER_INFO_ARGS = dict(
     argument_spec=dict(
         servers=dict(type='list', elements='str', required=True),

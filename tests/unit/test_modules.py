@@ -9,9 +9,9 @@ import yaml
 from ansible.module_utils.testing import patch_module_args
 
 from ansible_collections.kafka_ansible.cluster.plugins.module_utils import (
-    kafka_argument_specs as specs, kafka_connection, kafka_reassign_engine, kafka_topic_engine)
+    kafka_acl_apply, kafka_argument_specs as specs, kafka_connection, kafka_reassign_engine, kafka_topic_engine)
 from ansible_collections.kafka_ansible.cluster.plugins.modules import (
-    config_files, kafka_cluster_health, kafka_cluster_status, kafka_reassignment, kafka_topic, kafka_topic_info, kafka_topics,
+    config_files, kafka_acls, kafka_cluster_health, kafka_cluster_status, kafka_reassignment, kafka_topic, kafka_topic_info, kafka_topics,
     zookeeper_info)
 from ansible_collections.kafka_ansible.cluster.plugins.doc_fragments.kafka import ModuleDocFragment
 
@@ -24,6 +24,7 @@ MODULES = {
     zookeeper_info: specs.ZOOKEEPER_INFO_ARGS,
     kafka_reassignment: specs.KAFKA_REASSIGNMENT_ARGS,
     config_files: {'argument_spec': config_files.ARGUMENT_SPEC},
+    kafka_acls: specs.KAFKA_ACLS_ARGS,
 }
 
 
@@ -39,7 +40,7 @@ def no_cluster(monkeypatch):
     """Fail the test if the module tries to connect."""
     def connect(params):
         raise AssertionError('the module connected to Kafka')
-    for module in (kafka_topic_engine, kafka_topic_info, kafka_cluster_health, kafka_reassign_engine):
+    for module in (kafka_topic_engine, kafka_topic_info, kafka_cluster_health, kafka_reassign_engine, kafka_acl_apply):
         monkeypatch.setattr(module, 'connect', connect)
 
 
@@ -88,11 +89,11 @@ def test_sasl_needs_credentials(no_cluster, capsys):
     assert result['msg'] == 'security_protocol is SASL_SSL but all of the following are missing: sasl_username, sasl_password'
 
 
-@pytest.mark.parametrize('module', [kafka_topic_info, kafka_cluster_health, kafka_topics])
+@pytest.mark.parametrize('module', [kafka_topic_info, kafka_cluster_health, kafka_topics, kafka_acls])
 def test_missing_library_is_reported(module, monkeypatch, capsys):
     monkeypatch.setattr(kafka_connection, 'KAFKA_IMPORT_ERROR', 'Traceback: No module named kafka')
-    result = run(module, {'bootstrap_servers': 'k:9092', 'topics': []} if module is kafka_topics
-                 else {'bootstrap_servers': 'k:9092'}, capsys)
+    extra = {kafka_topics: {'topics': []}, kafka_acls: {'acls': []}}.get(module, {})
+    result = run(module, dict({'bootstrap_servers': 'k:9092'}, **extra), capsys)
     assert result['failed'] is True
     assert result['msg'].startswith('Failed to import the required Python library (kafka-python >= 3.0)')
 
@@ -157,3 +158,34 @@ def test_reassignment_bad_input_fails_before_connecting(no_cluster, capsys):
     assert result['failed'] is True
     assert result['msg'] == ('Invalid input, nothing was changed: batch_size must be at least 1, got 0; '
                              'mode drain needs the ids of the brokers to drain in brokers')
+
+
+def test_acls_bad_input_names_every_entry_before_connecting(no_cluster, capsys):
+    result = run(kafka_acls, {'bootstrap_servers': 'k:9092', 'prune': True, 'acls': [
+        {'principals': ['User:app'], 'operations': ['read'], 'resource_type': 'topic', 'resource_name': 'app'},
+        {'principals': 'User:CN=app,OU=Kafka', 'operations': ['write'], 'resource_type': 'group',
+         'resource_name': 'g'}]}, capsys)
+    assert result['failed'] is True
+    assert result['errors'] == [
+        "acls[1]: principal 'OU=Kafka' is not of the form Type:name, for example User:alice (a string is split "
+        "at commas by Ansible: give principals as a YAML list)",
+        "acls[1]: operation 'write' does not apply to resource_type group (it takes: all, read, describe, delete)",
+        'prune: requires prune_prefix, prune_regex or prune_principals; refusing to prune every ACL of the cluster']
+    assert result['msg'] == 'Invalid input, nothing was changed: ' + '; '.join(result['errors'])
+
+
+def test_acls_pass_the_declaration_and_scope_to_the_run(monkeypatch, capsys):
+    seen = []
+
+    def fake_run(params, declared, prune, check_mode, diff):
+        seen.append((sorted(declared.values()), prune, check_mode, diff))
+        return {'changed': False, 'changes': []}, ['a warning']
+    monkeypatch.setattr(kafka_acls, 'run_acls', fake_run)
+    result = run(kafka_acls, {'bootstrap_servers': 'k:9092', 'prune': True, 'prune_prefix': 'app.',
+                              'acls': [{'principals': ['User:a', 'User:b'], 'operations': ['read'],
+                                        'resource_type': 'topic', 'resource_name': 'app.x', 'state': 'absent'}],
+                              '_ansible_check_mode': True, '_ansible_diff': True}, capsys)
+    assert seen == [(['absent', 'absent'], {'prefix': 'app.', 'regex': None, 'principals': [], 'max_deletions': 10},
+                     True, True)]
+    assert result['changed'] is False
+    assert [w['event']['msg'] for w in result['warnings']] == ['a warning']
