@@ -85,7 +85,8 @@ class Applier:
         self.applied.extend({'action': 'create', 'acl': binding_line(b)}
                             for b, acl in zip(self.plan['creates'], acls) if id(acl) in succeeded)
         if failed:
-            raise ApplyError('; '.join('create of %s failed: %s (%s)' % (binding_line(b), error.message, error.description)
+            raise ApplyError('; '.join('create of %s failed: %s (%s)'
+                                       % (binding_line(b), error.message, error.description)
                                        for b, error in zip(failed, result['failed'])))
 
     def deletes(self):

@@ -207,6 +207,7 @@ def test_a_real_run_then_a_second_one_changes_nothing(cluster):
     first, _ = run_acls(PARAMS, declared, None)
     second, _ = run_acls(PARAMS, declared, None)
     assert first['changed'] is True and len(first['changes']) == 2
+    assert admin.bindings == {binding(operation='read'), binding(operation='write')}
     assert second == {'changed': False, 'changes': []}
 
 
