@@ -61,7 +61,11 @@ def test_brokers_run_with_the_configuration_the_variables_ask_for(cluster, admin
         result = admin.describe_configs([ConfigResource(ConfigResourceType.BROKER, str(broker_id))],
                                         config_filter='all')
         loaded = {key: entry['value'] for key, entry in result['broker'][str(broker_id)].items()}
-        assert {key: loaded.get(key) for key in expected} == expected, name
+        # A setting the broker has no type for (super.users belongs to the authorizer) is reported with
+        # its value hidden: that it was loaded is all that can be checked.
+        hidden = [key for key in overrides if key in loaded and loaded[key] is None]
+        assert {key: loaded.get(key) for key in expected if key not in hidden} == \
+            {key: value for key, value in expected.items() if key not in hidden}, name
         assert loaded['broker.id'] == str(broker_id)
         assert loaded['zookeeper.connect'].endswith('/kafka')
 
