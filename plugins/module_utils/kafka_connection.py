@@ -41,6 +41,17 @@ class KafkaModuleError(Exception):
         self.result = result
 
 
+def finish(module, run):
+    """End a module with what ``run()`` returns (result, warnings), or fail with its KafkaModuleError."""
+    try:
+        result, warnings = run()
+    except KafkaModuleError as e:
+        module.fail_json(msg=e.msg, **e.result)
+    for warning in warnings:
+        module.warn(warning)
+    module.exit_json(**result)
+
+
 def admin_client_options(params):
     """KafkaAdminClient keyword arguments from module parameters."""
     timeout_ms = params['request_timeout'] * 1000

@@ -218,7 +218,7 @@ from ansible.module_utils.basic import AnsibleModule
 from ansible_collections.kafka_ansible.cluster.plugins.module_utils.kafka_acl_apply import run_acls
 from ansible_collections.kafka_ansible.cluster.plugins.module_utils.kafka_acl_plan import declare
 from ansible_collections.kafka_ansible.cluster.plugins.module_utils.kafka_argument_specs import KAFKA_ACLS_ARGS
-from ansible_collections.kafka_ansible.cluster.plugins.module_utils.kafka_connection import KafkaModuleError
+from ansible_collections.kafka_ansible.cluster.plugins.module_utils.kafka_connection import finish
 from ansible_collections.kafka_ansible.cluster.plugins.module_utils.kafka_topic_engine import INVALID
 
 
@@ -232,13 +232,7 @@ def main():
     declared, errors = declare(params['acls'], prune)
     if errors:
         module.fail_json(msg=INVALID + '; '.join(errors), errors=errors)
-    try:
-        result, warnings = run_acls(params, declared, prune, module.check_mode, module._diff)
-    except KafkaModuleError as e:
-        module.fail_json(msg=e.msg, **e.result)
-    for warning in warnings:
-        module.warn(warning)
-    module.exit_json(**result)
+    finish(module, lambda: run_acls(params, declared, prune, module.check_mode, module._diff))
 
 
 if __name__ == '__main__':

@@ -207,17 +207,13 @@ errors:
 
 from ansible.module_utils.basic import AnsibleModule
 from ansible_collections.kafka_ansible.cluster.plugins.module_utils.kafka_argument_specs import KAFKA_REASSIGNMENT_ARGS
-from ansible_collections.kafka_ansible.cluster.plugins.module_utils.kafka_connection import KafkaModuleError
+from ansible_collections.kafka_ansible.cluster.plugins.module_utils.kafka_connection import finish
 from ansible_collections.kafka_ansible.cluster.plugins.module_utils.kafka_reassign_engine import run_reassignment
 
 
 def main():
     module = AnsibleModule(**KAFKA_REASSIGNMENT_ARGS)
-    try:
-        result = run_reassignment(module.params, module.check_mode, module._diff)
-    except KafkaModuleError as e:
-        module.fail_json(msg=e.msg, **e.result)
-    module.exit_json(**result)
+    finish(module, lambda: (run_reassignment(module.params, module.check_mode, module._diff), []))
 
 
 if __name__ == '__main__':

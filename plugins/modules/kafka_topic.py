@@ -128,20 +128,14 @@ errors:
 
 from ansible.module_utils.basic import AnsibleModule
 from ansible_collections.kafka_ansible.cluster.plugins.module_utils.kafka_argument_specs import KAFKA_TOPIC_ARGS, TOPIC_OPTIONS
-from ansible_collections.kafka_ansible.cluster.plugins.module_utils.kafka_connection import KafkaModuleError
+from ansible_collections.kafka_ansible.cluster.plugins.module_utils.kafka_connection import finish
 from ansible_collections.kafka_ansible.cluster.plugins.module_utils.kafka_topic_engine import run_topics
 
 
 def main():
     module = AnsibleModule(**KAFKA_TOPIC_ARGS)
     topic = dict((key, module.params[key]) for key in TOPIC_OPTIONS)
-    try:
-        result, warnings = run_topics(module.params, [topic], None, module.check_mode, module._diff)
-    except KafkaModuleError as e:
-        module.fail_json(msg=e.msg, **e.result)
-    for warning in warnings:
-        module.warn(warning)
-    module.exit_json(**result)
+    finish(module, lambda: run_topics(module.params, [topic], None, module.check_mode, module._diff))
 
 
 if __name__ == '__main__':

@@ -245,7 +245,7 @@ errors:
 
 from ansible.module_utils.basic import AnsibleModule
 from ansible_collections.kafka_ansible.cluster.plugins.module_utils.kafka_argument_specs import KAFKA_TOPICS_ARGS
-from ansible_collections.kafka_ansible.cluster.plugins.module_utils.kafka_connection import KafkaModuleError
+from ansible_collections.kafka_ansible.cluster.plugins.module_utils.kafka_connection import finish
 from ansible_collections.kafka_ansible.cluster.plugins.module_utils.kafka_topic_engine import run_topics
 
 
@@ -256,13 +256,7 @@ def main():
     if params['prune']:
         prune = {'prefix': params['prune_prefix'], 'regex': params['prune_regex'],
                  'max_deletions': params['prune_max_deletions']}
-    try:
-        result, warnings = run_topics(params, params['topics'], prune, module.check_mode, module._diff)
-    except KafkaModuleError as e:
-        module.fail_json(msg=e.msg, **e.result)
-    for warning in warnings:
-        module.warn(warning)
-    module.exit_json(**result)
+    finish(module, lambda: run_topics(params, params['topics'], prune, module.check_mode, module._diff))
 
 
 if __name__ == '__main__':
