@@ -13,7 +13,14 @@ def pytest_configure(config):
     # Under `molecule verify`, tell the integration tests where the brokers are.
     if os.environ.get('MOLECULE_INVENTORY_FILE') and not os.environ.get('KAFKA_BOOTSTRAP_SERVERS'):
         from lib.molecule_cluster import molecule_cluster
-        os.environ['KAFKA_BOOTSTRAP_SERVERS'] = ','.join(molecule_cluster().bootstrap_servers())
+        cluster = molecule_cluster()
+        os.environ['KAFKA_BOOTSTRAP_SERVERS'] = ','.join(cluster.bootstrap_servers())
+        # The SCRAM listener over TLS, where the scenario has one (molecule/default: CLIENTS on 9093).
+        ca = os.path.join(cluster.ca_dir(), 'ca.crt')
+        if os.path.exists(ca):
+            os.environ.update(KAFKA_SCRAM_SECURITY_PROTOCOL='SASL_SSL', KAFKA_SCRAM_SSL_CAFILE=ca,
+                              KAFKA_SCRAM_BOOTSTRAP_SERVERS=','.join('%s:9093' % cluster.address(name)
+                                                                     for name in cluster.hosts('kafka')))
 
 
 @pytest.fixture(scope='session')

@@ -57,6 +57,10 @@ class Cluster:
         networks = self.docker.containers.get(name).attrs['NetworkSettings']['Networks']
         return next(net['IPAddress'] for net in networks.values() if net['IPAddress'])
 
+    def ca_dir(self):
+        """The role's CA on the controller (kafka_tls_ca_dir's default: beside the inventory)."""
+        return os.path.join(os.path.dirname(self.inventory), 'kafka-ca')
+
     def broker_id(self, name):
         return int(self.variables(name)['kafka_broker_id'])
 

@@ -1,0 +1,164 @@
+# -*- coding: utf-8 -*-
+# Copyright: Kafka Ansible contributors
+# SPDX-License-Identifier: Apache-2.0
+"""The broker's listeners: the one rule from C(kafka_listeners) to server.properties, and its checks."""
+
+from __future__ import annotations
+
+import re
+
+from ansible.errors import AnsibleFilterError
+
+DOCUMENTATION = r'''
+name: kafka_listeners
+short_description: The server.properties entries of a broker's listeners, checked
+description:
+  - Turns the role variable C(kafka_listeners) into C(listeners), C(advertised.listeners),
+    C(listener.security.protocol.map) and C(inter.broker.listener.name), the per-listener client authentication
+    (C(ssl.client.auth)) and SASL/SCRAM settings, and, when a listener uses TLS, the broker's PEM key, certificate
+    chain and CA from O(tls_dir).
+  - A malformed listener fails with an error naming it, before anything is written.
+  - The map and the inter-broker name are left out for the single default PLAINTEXT listener, whose file stays
+    what it was before listeners were configurable (no restart after an upgrade of the collection).
+positional: _input, advertised_host, inter_broker, tls_dir
+options:
+  _input:
+    description:
+      - The listeners, each a dict with C(name), C(port), C(protocol) (C(PLAINTEXT), C(SSL), C(SASL_PLAINTEXT),
+        C(SASL_SSL)), on TLS listeners C(client_auth) (C(none), C(requested), C(required)) and on SASL listeners
+        C(sasl_mechanisms) (a list of C(SCRAM-SHA-256), C(SCRAM-SHA-512)).
+    type: list
+    elements: dict
+    required: true
+  advertised_host:
+    description: The name clients are given for this broker.
+    type: str
+    required: true
+  inter_broker:
+    description: The name of the listener brokers replicate over; it must be C(PLAINTEXT) or C(SSL).
+    type: str
+    required: true
+  tls_dir:
+    description: Directory of the broker's C(node.key), C(node.crt) and C(ca.crt).
+    type: str
+    required: true
+'''
+
+EXAMPLES = r'''
+properties: >-
+  {{ [{'name': 'INTERNAL', 'port': 9094, 'protocol': 'SSL', 'client_auth': 'required'},
+      {'name': 'CLIENTS', 'port': 9093, 'protocol': 'SASL_SSL', 'sasl_mechanisms': ['SCRAM-SHA-512']}]
+     | kafka_ansible.cluster.kafka_listeners('kafka1.example.com', 'INTERNAL', '/etc/kafka/tls') }}
+'''
+
+RETURN = r'''
+_value:
+  description: server.properties entries.
+  type: dict
+'''
+
+PROTOCOLS = ('PLAINTEXT', 'SSL', 'SASL_PLAINTEXT', 'SASL_SSL')
+MECHANISMS = ('SCRAM-SHA-256', 'SCRAM-SHA-512')
+CLIENT_AUTH = ('none', 'requested', 'required')
+KEYS = {'name', 'port', 'protocol', 'client_auth', 'sasl_mechanisms'}
+NAME = re.compile(r'^[A-Z][A-Z0-9_]*$')
+SCRAM_LOGIN = 'org.apache.kafka.common.security.scram.ScramLoginModule required;'
+# Certificates the project's CA issues have the subject CN=<host>: the principal is User:<host>.
+PRINCIPAL_RULES = 'RULE:^CN=([^,]+)(,.*)?$/$1/,DEFAULT'
+
+
+def uses_tls(listener):
+    return listener.get('protocol') in ('SSL', 'SASL_SSL')
+
+
+def listener_errors(listeners, inter_broker):
+    """Every problem of the listener list, each naming its listener."""
+    if not isinstance(listeners, list) or not listeners:
+        return ['kafka_listeners must be a non-empty list of listeners']
+    errors, names, ports = [], set(), set()
+    for index, listener in enumerate(listeners):
+        if not isinstance(listener, dict):
+            errors.append('kafka_listeners[%d] must be a dict, got %r' % (index, listener))
+            continue
+        label = 'listener %s' % listener.get('name', '#%d' % index)
+        unknown = sorted(set(listener) - KEYS)
+        if unknown:
+            errors.append('%s: unknown keys %s (known: %s)' % (label, ', '.join(unknown), ', '.join(sorted(KEYS))))
+        name, protocol = listener.get('name'), listener.get('protocol')
+        if not isinstance(name, str) or not NAME.match(name):
+            errors.append('%s: name must be upper case letters, digits and _, starting with a letter' % label)
+        elif name in names:
+            errors.append('%s: name used twice' % label)
+        names.add(name)
+        try:
+            port = int(listener.get('port'))
+        except (TypeError, ValueError):
+            port = 0
+        if not 0 < port < 65536:
+            errors.append('%s: port must be a number from 1 to 65535, got %r' % (label, listener.get('port')))
+        elif port in ports:
+            errors.append('%s: port %d used by another listener' % (label, port))
+        ports.add(port)
+        if protocol not in PROTOCOLS:
+            errors.append('%s: protocol must be one of %s, got %r' % (label, ', '.join(PROTOCOLS), protocol))
+        mechanisms = listener.get('sasl_mechanisms')
+        if protocol in ('SASL_PLAINTEXT', 'SASL_SSL'):
+            if not mechanisms or not isinstance(mechanisms, list) or set(mechanisms) - set(MECHANISMS):
+                errors.append('%s: a SASL listener needs sasl_mechanisms, a list of %s; got %r'
+                              % (label, ', '.join(MECHANISMS), mechanisms))
+        elif mechanisms is not None:
+            errors.append('%s: sasl_mechanisms is only for SASL_PLAINTEXT and SASL_SSL listeners' % label)
+        client_auth = listener.get('client_auth')
+        if client_auth is not None and (not uses_tls(listener) or client_auth not in CLIENT_AUTH):
+            errors.append('%s: client_auth (%s) is only for SSL and SASL_SSL listeners'
+                          % (label, ', '.join(CLIENT_AUTH)))
+    ours = [item for item in listeners if isinstance(item, dict) and item.get('name') == inter_broker]
+    if not ours:
+        errors.append('kafka_inter_broker_listener %r is not one of the listeners (%s)'
+                      % (inter_broker, ', '.join(str(n) for n in sorted(names, key=str))))
+    elif ours[0].get('protocol') not in ('PLAINTEXT', 'SSL'):
+        # Brokers on SASL need their own SCRAM user in ZooKeeper before they start on it: not built yet.
+        errors.append('inter-broker listener %s: brokers replicate over PLAINTEXT or SSL (with client_auth: required '
+                      'they authenticate by certificate); SASL between brokers is not supported' % inter_broker)
+    return errors
+
+
+def kafka_listeners(listeners, advertised_host, inter_broker, tls_dir):
+    errors = listener_errors(listeners, inter_broker)
+    if errors:
+        raise AnsibleFilterError('Invalid kafka_listeners: ' + '; '.join(errors))
+    properties = {
+        'listeners': ','.join('%s://:%s' % (item['name'], item['port']) for item in listeners),
+        'advertised.listeners': ','.join('%s://%s:%s' % (item['name'], advertised_host, item['port'])
+                                         for item in listeners),
+    }
+    if [(item['name'], item['protocol']) for item in listeners] != [('PLAINTEXT', 'PLAINTEXT')]:
+        properties['listener.security.protocol.map'] = ','.join('%s:%s' % (item['name'], item['protocol'])
+                                                                for item in listeners)
+        properties['inter.broker.listener.name'] = inter_broker
+    for item in listeners:
+        prefix = 'listener.name.%s.' % item['name'].lower()
+        if item.get('client_auth'):
+            properties[prefix + 'ssl.client.auth'] = item['client_auth']
+        if item.get('sasl_mechanisms'):
+            properties[prefix + 'sasl.enabled.mechanisms'] = ','.join(item['sasl_mechanisms'])
+        for mechanism in item.get('sasl_mechanisms') or []:
+            properties[prefix + mechanism.lower() + '.sasl.jaas.config'] = SCRAM_LOGIN
+    if any(uses_tls(item) for item in listeners):
+        # PEM files read through Kafka's directory provider: no keystore, no keystore password.
+        properties.update({
+            'config.providers': 'dir',
+            'config.providers.dir.class': 'org.apache.kafka.common.config.provider.DirectoryConfigProvider',
+            'ssl.keystore.type': 'PEM',
+            'ssl.keystore.key': '${dir:%s:node.key}' % tls_dir,
+            'ssl.keystore.certificate.chain': '${dir:%s:node.crt}' % tls_dir,
+            'ssl.truststore.type': 'PEM',
+            'ssl.truststore.location': '%s/ca.crt' % tls_dir,
+            'ssl.principal.mapping.rules': PRINCIPAL_RULES,
+        })
+    return properties
+
+
+class FilterModule:
+    def filters(self):
+        return {'kafka_listeners': kafka_listeners}

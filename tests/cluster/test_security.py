@@ -1,0 +1,182 @@
+"""The listeners of the default scenario, with real clients (issue 14): PLAINTEXT for the course, INTERNAL
+(TLS, client certificates from the role's CA; brokers and modules), CLIENTS (SCRAM over TLS, under ACLs).
+
+Every refusal is shown twice: the client fails, and the reason kafka-python logs is the expected one."""
+
+import logging
+import os
+import uuid
+
+import kafka.errors as Errors
+import pytest
+from kafka import KafkaAdminClient, KafkaConsumer, KafkaProducer, TopicPartition
+from kafka.admin import (ACL, ACLOperation, ACLPermissionType, ACLResourcePatternType, ConfigResource,
+                         ConfigResourceType, NewTopic, ResourcePattern, ResourceType)
+from kafka.admin._users import UserScramCredentialDeletion, UserScramCredentialUpsertion
+
+PLAINTEXT, INTERNAL, CLIENTS = 9092, 9094, 9093
+MESSAGES = 500
+
+
+@pytest.fixture(scope='module')
+def tls_files(cluster, tmp_path_factory):
+    """The CA certificate every broker trusts, and one broker's own certificate and key (a super user's)."""
+    directory = tmp_path_factory.mktemp('tls')
+    broker = cluster.host(cluster.hosts('kafka')[0])
+    files = {}
+    for name in ('ca.crt', 'node.crt', 'node.key'):
+        files[name] = directory / name
+        files[name].write_text(broker.file('/etc/kafka/tls/' + name).content_string)
+    return {name: str(path) for name, path in files.items()}
+
+
+def servers(cluster, port):
+    return ['%s:%d' % (cluster.address(name), port) for name in cluster.hosts('kafka')]
+
+
+def refusal(caplog, **client):
+    """The errors kafka-python logs while an admin client fails to connect with these settings."""
+    caplog.clear()
+    with caplog.at_level(logging.ERROR, logger='kafka'):
+        with pytest.raises(Errors.KafkaError):
+            KafkaAdminClient(bootstrap_timeout_ms=6000, request_timeout_ms=6000, **client).close()
+    return ' '.join(record.getMessage() for record in caplog.records)
+
+
+@pytest.fixture(scope='module')
+def user(admin):
+    """A SCRAM-SHA-512 user of this test module, with a random password; deleted at the end."""
+    name, password = 'it-sec-%s' % uuid.uuid4().hex[:8], uuid.uuid4().hex
+    assert admin.alter_user_scram_credentials(
+        [UserScramCredentialUpsertion(name, 'SCRAM-SHA-512', password)]) == {name: None}
+    yield name, password
+    admin.alter_user_scram_credentials([UserScramCredentialDeletion(name, 'SCRAM-SHA-512')])
+
+
+@pytest.fixture(scope='module')
+def topic(admin, user):
+    name = user[0] + '.orders'
+    admin.create_topics([NewTopic(name, 3, 3)])
+    yield name
+    admin.delete_topics([name])
+
+
+def scram(cluster, tls_files, user, password):
+    return dict(bootstrap_servers=servers(cluster, CLIENTS), security_protocol='SASL_SSL',
+                ssl_cafile=tls_files['ca.crt'], sasl_mechanism='SCRAM-SHA-512',
+                sasl_plain_username=user, sasl_plain_password=password)
+
+
+def test_plaintext_clients_are_refused_on_the_tls_listeners(cluster, caplog):
+    for port in (INTERNAL, CLIENTS):
+        reason = refusal(caplog, bootstrap_servers=servers(cluster, port))
+        assert 'disconnected' in reason or 'Connection reset' in reason, (port, reason)
+
+
+def test_a_client_without_a_certificate_is_refused_on_the_mtls_listener(cluster, tls_files, caplog):
+    reason = refusal(caplog, bootstrap_servers=servers(cluster, INTERNAL), security_protocol='SSL',
+                     ssl_cafile=tls_files['ca.crt'])
+    assert 'CERTIFICATE_REQUIRED' in reason.upper() or 'disconnected' in reason, reason
+
+
+def test_a_client_with_a_broker_certificate_is_a_super_user_on_the_mtls_listener(cluster, tls_files):
+    client = KafkaAdminClient(bootstrap_servers=servers(cluster, INTERNAL), security_protocol='SSL',
+                              ssl_cafile=tls_files['ca.crt'], ssl_certfile=tls_files['node.crt'],
+                              ssl_keyfile=tls_files['node.key'])
+    try:
+        assert 'ALTER' in client.describe_cluster()['authorized_operations']
+    finally:
+        client.close()
+
+
+def test_a_wrong_password_is_refused(cluster, tls_files, user, caplog):
+    reason = refusal(caplog, **scram(cluster, tls_files, user[0], 'not-' + user[1]))
+    assert 'SaslAuthenticationFailedError' in reason and 'invalid credentials' in reason, reason
+
+
+def test_an_unknown_user_is_refused(cluster, tls_files, caplog):
+    reason = refusal(caplog, **scram(cluster, tls_files, 'nobody-%s' % uuid.uuid4().hex[:6], 'x' * 16))
+    assert 'SaslAuthenticationFailedError' in reason, reason
+
+
+def test_a_user_without_an_acl_gets_an_authorization_error(cluster, tls_files, user, topic):
+    producer = KafkaProducer(acks='all', **scram(cluster, tls_files, *user))
+    try:
+        with pytest.raises(Errors.TopicAuthorizationFailedError):
+            producer.send(topic, b'denied').get(timeout=30)
+    finally:
+        producer.close()
+
+
+def test_a_user_with_acls_produces_and_consumes_exactly_over_tls(cluster, tls_files, admin, user, topic):
+    principal = 'User:' + user[0]
+    acls = [ACL(principal, '*', operation, ACLPermissionType.ALLOW,
+                ResourcePattern(ResourceType.TOPIC, topic, ACLResourcePatternType.LITERAL))
+            for operation in (ACLOperation.WRITE, ACLOperation.READ, ACLOperation.DESCRIBE)]
+    assert not admin.create_acls(acls)['failed']
+    sent = [('%s-%05d' % (topic, i)).encode() for i in range(MESSAGES)]
+    producer = KafkaProducer(acks='all', **scram(cluster, tls_files, *user))
+    try:
+        # The brokers learn new ACLs from ZooKeeper a moment after they are created.
+        for attempt in range(20):
+            try:
+                producer.send(topic, sent[0]).get(timeout=30)
+                break
+            except Errors.TopicAuthorizationFailedError:
+                if attempt == 19:
+                    raise
+        for value in sent[1:]:
+            producer.send(topic, value)
+        producer.flush(timeout=60)
+    finally:
+        producer.close()
+    consumer = KafkaConsumer(consumer_timeout_ms=15000, auto_offset_reset='earliest', enable_auto_commit=False,
+                             **scram(cluster, tls_files, *user))
+    try:
+        consumer.assign([TopicPartition(topic, p) for p in range(3)])
+        received = [record.value for record in consumer]
+    finally:
+        consumer.close()
+    # The first message may have been sent more than once while the ACLs spread; never lost.
+    assert sorted(set(received)) == sorted(sent)
+    assert len(received) - len(sent) <= 19
+
+
+def test_brokers_loaded_the_listener_and_authorizer_settings(cluster, admin):
+    for name in cluster.hosts('kafka'):
+        broker_id = str(cluster.broker_id(name))
+        result = admin.describe_configs([ConfigResource(ConfigResourceType.BROKER, broker_id)], config_filter='all')
+        loaded = {key: entry['value'] for key, entry in result['broker'][broker_id].items()}
+        address = cluster.address(name)
+        assert loaded['advertised.listeners'] == 'PLAINTEXT://{0}:9092,INTERNAL://{0}:9094,CLIENTS://{0}:9093'.format(
+            address), name
+        assert loaded['listener.security.protocol.map'] == 'PLAINTEXT:PLAINTEXT,INTERNAL:SSL,CLIENTS:SASL_SSL'
+        assert loaded['inter.broker.listener.name'] == 'INTERNAL'
+        assert loaded['ssl.keystore.type'] == 'PEM'
+        assert loaded['authorizer.class.name'] == 'kafka.security.authorizer.AclAuthorizer'
+
+
+def test_each_broker_holds_its_own_key_and_a_certificate_for_its_names(cluster):
+    first = cluster.host(cluster.hosts('kafka')[0])
+    for name in cluster.hosts('kafka'):
+        host = cluster.host(name)
+        key, cert = host.file('/etc/kafka/tls/node.key'), host.file('/etc/kafka/tls/node.crt')
+        assert (key.user, key.group, key.mode) == ('kafka', 'kafka', 0o600), name
+        assert (cert.user, cert.group, cert.mode) == ('root', 'kafka', 0o640), name
+        assert sorted(host.file('/etc/kafka/tls').listdir()) == ['ca.crt', 'node.crt', 'node.key'], name
+        names = host.check_output('openssl x509 -in /etc/kafka/tls/node.crt -noout -ext subjectAltName')
+        assert 'IP Address:%s' % cluster.address(name) in names and 'DNS:%s' % name in names, names
+        # The certificate is for this node's own key, and the CA every broker trusts signed it.
+        public = host.check_output('openssl pkey -in /etc/kafka/tls/node.key -pubout')
+        assert public == host.check_output('openssl x509 -in /etc/kafka/tls/node.crt -noout -pubkey')
+        assert host.check_output('openssl verify -CAfile /etc/kafka/tls/ca.crt /etc/kafka/tls/node.crt').endswith('OK')
+        assert host.file('/etc/kafka/tls/ca.crt').content_string == first.file('/etc/kafka/tls/ca.crt').content_string
+
+
+def test_the_ca_key_never_leaves_the_controller(cluster):
+    with open(os.path.join(cluster.ca_dir(), 'ca.key')) as f:
+        lines = f.read().splitlines()
+    assert lines[0] == '-----BEGIN ENCRYPTED PRIVATE KEY-----'
+    for name in cluster.hosts('kafka') + cluster.hosts('zookeeper'):
+        found = cluster.host(name).run('grep -rlF -e %s /etc /opt /var /root /home /tmp /srv 2>/dev/null' % lines[1][:40])
+        assert found.stdout == '', (name, found.stdout)

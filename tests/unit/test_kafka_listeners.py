@@ -1,0 +1,75 @@
+"""The listeners filter: kafka_listeners to server.properties, and the refusal of malformed listeners."""
+
+import pytest
+from ansible.errors import AnsibleFilterError
+
+from ansible_collections.kafka_ansible.cluster.plugins.filter.kafka_listeners import kafka_listeners
+
+SECURE = [
+    {'name': 'PLAINTEXT', 'port': '9092', 'protocol': 'PLAINTEXT'},
+    {'name': 'INTERNAL', 'port': 9094, 'protocol': 'SSL', 'client_auth': 'required'},
+    {'name': 'CLIENTS', 'port': 9093, 'protocol': 'SASL_SSL', 'sasl_mechanisms': ['SCRAM-SHA-256', 'SCRAM-SHA-512']},
+]
+
+
+def refused(listeners, inter_broker='PLAINTEXT'):
+    with pytest.raises(AnsibleFilterError) as error:
+        kafka_listeners(listeners, 'h1', inter_broker, '/etc/kafka/tls')
+    return str(error.value)
+
+
+def test_the_default_listener_renders_what_the_role_always_wrote():
+    properties = kafka_listeners([{'name': 'PLAINTEXT', 'port': '9092', 'protocol': 'PLAINTEXT'}],
+                                 'h1', 'PLAINTEXT', '/etc/kafka/tls')
+    assert properties == {'listeners': 'PLAINTEXT://:9092', 'advertised.listeners': 'PLAINTEXT://h1:9092'}
+
+
+def test_tls_sasl_and_mtls_listeners():
+    properties = kafka_listeners(SECURE, '10.0.0.5', 'INTERNAL', '/etc/kafka/tls')
+    assert properties['listeners'] == 'PLAINTEXT://:9092,INTERNAL://:9094,CLIENTS://:9093'
+    assert properties['advertised.listeners'] == 'PLAINTEXT://10.0.0.5:9092,INTERNAL://10.0.0.5:9094,CLIENTS://10.0.0.5:9093'
+    assert properties['listener.security.protocol.map'] == 'PLAINTEXT:PLAINTEXT,INTERNAL:SSL,CLIENTS:SASL_SSL'
+    assert properties['inter.broker.listener.name'] == 'INTERNAL'
+    assert properties['listener.name.internal.ssl.client.auth'] == 'required'
+    assert properties['listener.name.clients.sasl.enabled.mechanisms'] == 'SCRAM-SHA-256,SCRAM-SHA-512'
+    for mechanism in ('scram-sha-256', 'scram-sha-512'):
+        assert 'ScramLoginModule required;' in properties['listener.name.clients.%s.sasl.jaas.config' % mechanism]
+    assert properties['ssl.keystore.type'] == properties['ssl.truststore.type'] == 'PEM'
+    assert properties['ssl.keystore.key'] == '${dir:/etc/kafka/tls:node.key}'
+    assert properties['ssl.keystore.certificate.chain'] == '${dir:/etc/kafka/tls:node.crt}'
+    assert properties['ssl.truststore.location'] == '/etc/kafka/tls/ca.crt'
+    assert 'password' not in ' '.join(properties)
+
+
+def test_no_tls_settings_without_a_tls_listener():
+    properties = kafka_listeners([{'name': 'PLAINTEXT', 'port': 9092, 'protocol': 'PLAINTEXT'},
+                                  {'name': 'SCRAM', 'port': 9093, 'protocol': 'SASL_PLAINTEXT',
+                                   'sasl_mechanisms': ['SCRAM-SHA-512']}], 'h1', 'PLAINTEXT', '/tls')
+    assert not [key for key in properties if key.startswith('ssl.') or key.startswith('config.providers')]
+
+
+@pytest.mark.parametrize('listeners, inter_broker, message', [
+    ([], 'PLAINTEXT', 'non-empty list'),
+    ([{'name': 'CLIENTS', 'port': 9093, 'protocol': 'SASL_SSL'}], 'CLIENTS', 'listener CLIENTS: a SASL listener needs sasl_mechanisms'),
+    ([{'name': 'C', 'port': 9093, 'protocol': 'SASL_SSL', 'sasl_mechanisms': ['PLAIN']}], 'C', 'listener C: a SASL listener needs'),
+    ([{'name': 'P', 'port': 9092, 'protocol': 'PLAINTEXT', 'client_auth': 'required'}], 'P', 'listener P: client_auth'),
+    ([{'name': 'P', 'port': 9092, 'protocol': 'PLAINTEXT', 'sasl_mechanisms': ['SCRAM-SHA-512']}], 'P',
+     'sasl_mechanisms is only for'),
+    ([{'name': 'P', 'port': 9092, 'protocol': 'TLS'}], 'P', "listener P: protocol must be one of"),
+    ([{'name': 'p', 'port': 9092, 'protocol': 'PLAINTEXT'}], 'p', 'listener p: name must be upper case'),
+    ([{'name': 'P', 'port': 70000, 'protocol': 'PLAINTEXT'}], 'P', 'listener P: port must be a number'),
+    ([{'name': 'P', 'port': 9092, 'protocol': 'PLAINTEXT'}, {'name': 'Q', 'port': 9092, 'protocol': 'SSL'}], 'P',
+     'listener Q: port 9092 used by another listener'),
+    ([{'name': 'P', 'port': 9092, 'protocol': 'PLAINTEXT'}, {'name': 'P', 'port': 9093, 'protocol': 'SSL'}], 'P',
+     'listener P: name used twice'),
+    ([{'name': 'P', 'port': 9092, 'protocol': 'PLAINTEXT', 'tls': True}], 'P', 'listener P: unknown keys tls'),
+    ([{'name': 'P', 'port': 9092, 'protocol': 'PLAINTEXT'}], 'INTERNAL', "kafka_inter_broker_listener 'INTERNAL' is not one"),
+    (SECURE, 'CLIENTS', 'inter-broker listener CLIENTS: brokers replicate over PLAINTEXT or SSL'),
+])
+def test_malformed_listeners_are_refused_naming_them(listeners, inter_broker, message):
+    assert message in refused(listeners, inter_broker)
+
+
+def test_every_problem_is_reported_at_once():
+    text = refused([{'name': 'A', 'port': 0, 'protocol': 'X'}, 'oops'], 'A')
+    assert 'listener A: port' in text and 'listener A: protocol' in text and 'kafka_listeners[1] must be a dict' in text
