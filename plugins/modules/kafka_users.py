@@ -159,6 +159,9 @@ attributes:
   platform:
     platforms: posix
 notes:
+  - Give passwords through variables (Ansible Vault, a lookup), never literally in the task - since
+    ansible-core 2.19 the error of a failed task quotes the task's source lines, whatever the module
+    returns; a variable reference shows there, its value does not.
   - The brokers learn of a changed credential through ZooKeeper (or the metadata log) a moment after
     it is stored; the module waits for that with its verification logins.
   - The credential of the brokers' inter-broker SCRAM user must exist before brokers use it; this
