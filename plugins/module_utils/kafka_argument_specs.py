@@ -118,3 +118,21 @@ KAFKA_REASSIGNMENT_ARGS = _kafka_module(dict(
     wait_timeout=dict(type='int', default=600),
     elect_leaders=dict(type='bool', default=True),
 ))
+
+# kafka_users (documented in the module). The values of an entry are checked by kafka_user_plan,
+# not with choices here, so that one run names every bad entry at once.
+USER_OPTIONS = dict(
+    name=dict(type='str', required=True),
+    mechanisms=dict(type='list', elements='str', aliases=['mechanism']),
+    password=dict(type='str', no_log=True),
+    iterations=dict(type='int', default=4096),
+    state=dict(type='str', default='present'),
+)
+KAFKA_USERS_ARGS = _kafka_module(
+    dict(users=dict(type='list', elements='dict', required=True, options=USER_OPTIONS),
+         update_password=dict(type='str', default='always', choices=['always', 'on_create'], no_log=False),
+         login_bootstrap_servers=dict(type='list', elements='str'),
+         login_security_protocol=dict(type='str', choices=['SASL_PLAINTEXT', 'SASL_SSL']),
+         login_ssl_cafile=dict(type='path'),
+         wait_timeout=dict(type='int', default=60)),
+    PRUNE_OPTIONS)
