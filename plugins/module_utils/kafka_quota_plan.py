@@ -183,7 +183,8 @@ def declare(entries, prune=None):
             continue
         entity, state, quotas = parsed
         if entity in declared:
-            errors.append('%s: %s is already declared in %s' % (entry_label(index), entity_label(entity), where[entity]))
+            errors.append('%s: %s is already declared in %s'
+                          % (entry_label(index), entity_label(entity), where[entity]))
             continue
         declared[entity] = (state, quotas)
         where[entity] = entry_label(index)

@@ -171,7 +171,8 @@ def test_describe_asks_for_everything():
 
 
 def test_the_describe_answer_is_read_into_entities_and_drops_ip_entities():
-    response = describe_response({ALICE: {'producer_byte_rate': 1024.0}, Entity(DEFAULT, 'app'): {'request_percentage': 12.5}},
+    response = describe_response({ALICE: {'producer_byte_rate': 1024.0},
+                                  Entity(DEFAULT, 'app'): {'request_percentage': 12.5}},
                                  extra=[[('ip', '10.0.0.1')]])
     assert read_describe_response(response) == {ALICE: {'producer_byte_rate': 1024.0},
                                                 Entity(DEFAULT, 'app'): {'request_percentage': 12.5}}
@@ -322,9 +323,10 @@ def test_a_real_run_then_a_second_one_changes_nothing(cluster):
 def test_a_refusal_in_validation_changes_nothing(cluster):
     manager = cluster(FakeManager(refuse={APP: (42, 'nope')}))
     with pytest.raises(KafkaModuleError) as e:
-        run_quotas(PARAMS, declared(entry(user='alice', producer_byte_rate=2), entry(client_id='app', consumer_byte_rate=3)),
-                   None)
-    assert e.value.msg == "The broker refused quota changes, nothing was changed: client-id 'app': INVALID_REQUEST (nope)"
+        run_quotas(PARAMS, declared(entry(user='alice', producer_byte_rate=2),
+                                    entry(client_id='app', consumer_byte_rate=3)), None)
+    assert e.value.msg == ("The broker refused quota changes, nothing was changed: "
+                           "client-id 'app': INVALID_REQUEST (nope)")
     assert e.value.result['errors'] == ["client-id 'app': INVALID_REQUEST (nope)"]
     assert manager.sent == [('describe', None), ('alter', True)] and manager.quotas == {}
 

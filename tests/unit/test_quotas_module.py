@@ -14,7 +14,7 @@ from ansible_collections.kafka_ansible.cluster.plugins.module_utils import (
     kafka_argument_specs as specs, kafka_connection, kafka_quota_apply)
 from ansible_collections.kafka_ansible.cluster.plugins.module_utils.kafka_quota_plan import DEFAULT, Entity
 from ansible_collections.kafka_ansible.cluster.plugins.modules import kafka_quotas
-from test_quota_apply import FakeAdmin, FakeManager
+from ansible_collections.kafka_ansible.cluster.tests.unit.test_quota_apply import FakeAdmin, FakeManager
 
 
 def run(args, capsys):
