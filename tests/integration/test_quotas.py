@@ -110,6 +110,7 @@ def default_client(admin):
 
 def test_create_every_kind_of_entity_then_rerun_is_unchanged(ansible, admin, tag, default_client):
     app, svc = tag + '-app', tag + '-svc'
+    dn = 'CN=%s/x,OU=Kafka Team' % tag     # stored URL-encoded in ZooKeeper, read back as given
     huge = 1024 ** 4       # 1 TiB/s: the default entity is cluster-wide; this throttles nobody
     quotas = [
         {'user': svc, 'producer_byte_rate': 1048576, 'consumer_byte_rate': 2097152},
@@ -117,17 +118,19 @@ def test_create_every_kind_of_entity_then_rerun_is_unchanged(ansible, admin, tag
         {'user': svc, 'client_id': app, 'controller_mutation_rate': 2.5, 'producer_byte_rate': 4096},
         {'user': svc, 'default_client_id': True, 'consumer_byte_rate': 8192},
         {'default_client_id': True, 'producer_byte_rate': huge},
+        {'user': dn, 'request_percentage': 200},
     ]
     first = ok(ansible('kafka_quotas', {'quotas': quotas}, diff=True))
     assert first['changed'] is True
     assert [(c['action'], c['entity']) for c in first['changes']] == [
+        ('create', "user '%s'" % dn),
         ('create', "user '%s'" % svc),
         ('create', "user '%s', default client-id" % svc),
         ('create', "user '%s', client-id '%s'" % (svc, app)),
         ('update' if default_client else 'create', 'default client-id'),
         ('create', "client-id '%s'" % app)]
-    assert first['changes'][2]['after'] == {'controller_mutation_rate': 2.5, 'producer_byte_rate': 4096}
-    assert first['diff'][0] == {'before_header': "user '%s'" % svc, 'after_header': "user '%s'" % svc, 'before': '',
+    assert first['changes'][3]['after'] == {'controller_mutation_rate': 2.5, 'producer_byte_rate': 4096}
+    assert first['diff'][1] == {'before_header': "user '%s'" % svc, 'after_header': "user '%s'" % svc, 'before': '',
                                 'after': 'consumer_byte_rate: 2097152\nproducer_byte_rate: 1048576\n'}
     assert settled(admin, tag, with_default=True) == {
         user(svc): {'producer_byte_rate': 1048576.0, 'consumer_byte_rate': 2097152.0},
@@ -135,6 +138,7 @@ def test_create_every_kind_of_entity_then_rerun_is_unchanged(ansible, admin, tag
         user_client(svc, app): {'controller_mutation_rate': 2.5, 'producer_byte_rate': 4096.0},
         user_client(svc, None): {'consumer_byte_rate': 8192.0},
         DEFAULT_CLIENT: {'producer_byte_rate': float(huge)},
+        user(dn): {'request_percentage': 200.0},
     }
 
     again = ok(ansible('kafka_quotas', {'quotas': quotas}, diff=True))
