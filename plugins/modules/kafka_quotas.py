@@ -32,6 +32,9 @@ description:
   - "Kafka uses the most specific quota that matches a connection: user and client id, user and
     default client id, user, default user and client id, default user and default client id,
     default user, client id, default client id."
+  - Removing quotas removes quota keys only; a user's SCRAM credentials, which ZooKeeper keeps in
+    the same node, are never touched. Quota keys the module does not know (a newer broker's) are
+    left alone.
   - Only user and client-id entities are managed; IP entities (C(connection_creation_rate)) are
     never read into the plan, changed or pruned.
 version_added: "1.1.0"

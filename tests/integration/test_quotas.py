@@ -15,7 +15,7 @@ import uuid
 
 import pytest
 from kafka import KafkaProducer
-from kafka.admin import KafkaAdminClient, NewTopic
+from kafka.admin import KafkaAdminClient, NewTopic, UserScramCredentialDeletion, UserScramCredentialUpsertion
 from kafka.protocol.admin import AlterClientQuotasRequest, DescribeClientQuotasRequest
 
 from ansible_collections.kafka_ansible.cluster.plugins.module_utils.kafka_connection import KafkaAdmin
@@ -296,3 +296,20 @@ def test_a_client_id_quota_throttles_a_producer(ansible, admin, tag, prefix):
     finally:
         producer.close(timeout=5)
     assert throttled > 0, 'no produce request was throttled within 60 s of setting producer_byte_rate: 1024'
+
+
+def test_removing_a_users_quotas_keeps_its_scram_credentials(ansible, admin, tag):
+    """Quotas and SCRAM credentials of a user share its ZooKeeper node: the module removes quota keys only."""
+    name = tag + '-scram'
+    assert admin.alter_user_scram_credentials([UserScramCredentialUpsertion(name, 'SCRAM-SHA-512', uuid.uuid4().hex)]) \
+        == {name: None}
+    try:
+        ok(ansible('kafka_quotas', {'quotas': [{'user': name, 'producer_byte_rate': 1024}]}))
+        assert settled(admin, tag) == {user(name): {'producer_byte_rate': 1024.0}}
+        ok(ansible('kafka_quotas', {'quotas': [{'user': name, 'state': 'absent'}]}))
+        assert settled(admin, tag) == {}
+        described = admin.describe_user_scram_credentials([name])[name]
+        assert described['error'] is None
+        assert [(c['mechanism'].name, c['iterations']) for c in described['credential_infos']] == [('SCRAM_SHA_512', 4096)]
+    finally:
+        admin.alter_user_scram_credentials([UserScramCredentialDeletion(name, 'SCRAM-SHA-512')])
