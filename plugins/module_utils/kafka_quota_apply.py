@@ -158,8 +158,9 @@ class Applier:
         if not self.plan['alterations']:
             return
         failed = self.client.alter(self.plan['alterations'])
-        by_label = dict((entity_label(e), e) for e, _ in self.plan['alterations'])
-        self.applied = [c for c in self.plan['changes'] if by_label[c['entity']] not in failed]
+        # the plan's changes are its alterations, one for one, in the same order
+        self.applied = [change for (entity, _), change in zip(self.plan['alterations'], self.plan['changes'])
+                        if entity not in failed]
         if failed:
             raise ApplyError('; '.join(_refusals(failed, 'alteration of the quotas of %s failed: %s')))
         self.verify()

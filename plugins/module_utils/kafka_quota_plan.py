@@ -13,6 +13,8 @@ plan = {
     'expected': {Entity: quotas after the run ({} when deleted)},
     'changes': [{'action': create|update|delete, 'entity': label, 'before': {}, 'after': {}[, 'reason']}],
 }
+
+``changes`` has one item per alteration, in the same order.
 """
 
 from __future__ import annotations
