@@ -136,3 +136,21 @@ KAFKA_USERS_ARGS = _kafka_module(
          login_ssl_cafile=dict(type='path'),
          wait_timeout=dict(type='int', default=60)),
     PRUNE_OPTIONS)
+
+# kafka_quotas (documented in the module). An entry's names, values and state are checked by
+# kafka_quota_plan, not with choices here, so that one run names every bad entry at once.
+QUOTA_OPTIONS = dict(
+    user=dict(type='str'),
+    default_user=dict(type='bool', default=False),
+    client_id=dict(type='str'),
+    default_client_id=dict(type='bool', default=False),
+    producer_byte_rate=dict(type='int'),
+    consumer_byte_rate=dict(type='int'),
+    request_percentage=dict(type='float'),
+    controller_mutation_rate=dict(type='float'),
+    state=dict(type='str', default='present'),
+)
+KAFKA_QUOTAS_ARGS = _kafka_module(
+    dict(quotas=dict(type='list', elements='dict', required=True, options=QUOTA_OPTIONS),
+         wait_timeout=dict(type='int', default=60)),
+    PRUNE_OPTIONS)
