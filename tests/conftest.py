@@ -14,6 +14,11 @@ def pytest_configure(config):
     if os.environ.get('MOLECULE_INVENTORY_FILE') and not os.environ.get('KAFKA_BOOTSTRAP_SERVERS'):
         from lib.molecule_cluster import molecule_cluster
         os.environ['KAFKA_BOOTSTRAP_SERVERS'] = ','.join(molecule_cluster().bootstrap_servers())
+    # ... and where ZooKeeper is, for the kazoo reader's tests (tests/integration/test_zookeeper_kazoo.py).
+    if os.environ.get('MOLECULE_INVENTORY_FILE') and not os.environ.get('ZOOKEEPER_TEST_SERVER'):
+        from lib.molecule_cluster import molecule_cluster
+        os.environ['ZOOKEEPER_TEST_SERVER'] = molecule_cluster().zookeeper_servers()[0]
+        os.environ.setdefault('ZOOKEEPER_TEST_CHROOT', '/kafka')
 
 
 @pytest.fixture(scope='session')
