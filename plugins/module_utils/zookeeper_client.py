@@ -6,7 +6,7 @@
 Used by the module zookeeper_info and by the launcher of roles/kafka_cli (which imports this file
 from its own directory). kazoo (with pure-sasl for SASL) is installed in kafka_python_venv on the
 nodes and in the controller's .venv; plain, TLS (optionally with a client certificate) and SASL
-DIGEST-MD5 connections are described by one dict of options (`connection_options`).
+DIGEST-MD5 connections are described by one dict of options (CONNECTION_OPTIONS).
 
 What stays here besides the session: the four-letter words (srvr, mntr, ruok) are not part of the
 client protocol. kazoo's KazooClient.command() sends them only over a live session, to the server
@@ -184,7 +184,8 @@ class ZooKeeperReader:
 
     def _start(self, timeout):
         live = self.client.start_async()
-        # Set when kazoo gave up after its pass over the servers (no wait for the full timeout then).
+        # Set when kazoo gave up after its pass over the servers, so that a refused connection fails at
+        # once (a private attribute of kazoo 2.11; without it the wait lasts the whole timeout).
         stopped = getattr(getattr(self.client, '_connection', None), 'connection_stopped', None)
         deadline = time.monotonic() + timeout
         try:
