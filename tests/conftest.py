@@ -21,6 +21,9 @@ def pytest_configure(config):
             os.environ.update(KAFKA_SCRAM_SECURITY_PROTOCOL='SASL_SSL', KAFKA_SCRAM_SSL_CAFILE=ca,
                               KAFKA_SCRAM_BOOTSTRAP_SERVERS=','.join('%s:9093' % cluster.address(name)
                                                                      for name in cluster.hosts('kafka')))
+        # ... and where ZooKeeper is, for the kazoo reader's tests (tests/integration/test_zookeeper_kazoo.py).
+        os.environ.setdefault('ZOOKEEPER_TEST_SERVER', cluster.zookeeper_servers()[0])
+        os.environ.setdefault('ZOOKEEPER_TEST_CHROOT', '/kafka')
 
 
 @pytest.fixture(scope='session')

@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Everything the sandbox and Molecule need on this machine, built once and cached:
-# a Docker engine, the Debian 12 + systemd image, the Kafka and ZooKeeper archives, kafka-python wheels.
+# a Docker engine, the Debian 12 + systemd image, the Kafka and ZooKeeper archives, the wheels of the
+# nodes' Python clients (kafka-python, kazoo, pure-sasl).
 set -euo pipefail
 here="$(cd "$(dirname "$0")" && pwd)"
 cache="${KAFKA_ANSIBLE_CACHE:-$HOME/.cache/kafka-ansible}"
@@ -10,8 +11,16 @@ cache="${KAFKA_ANSIBLE_CACHE:-$HOME/.cache/kafka-ansible}"
 "$here/build-dist.sh"
 
 kafka_python="$(grep -E '^kafka-python==' "$here/../requirements.txt")"
-if ! ls "$cache/wheels/"kafka_python-"${kafka_python#kafka-python==}"-*.whl >/dev/null 2>&1; then
-  python3 -m pip download --quiet --no-deps --only-binary=:all: -d "$cache/wheels" "$kafka_python"
+for requirement in "$kafka_python" "$(grep -E '^kazoo==' "$here/../requirements.txt")"; do
+  name="${requirement%%==*}"
+  if ! ls "$cache/wheels/${name//-/_}-${requirement#*==}"-*.whl >/dev/null 2>&1; then
+    python3 -m pip download --quiet --no-deps --only-binary=:all: -d "$cache/wheels" "$requirement"
+  fi
+done
+# pure-sasl (kazoo's SASL) is published as source only: build its (pure-Python) wheel here.
+pure_sasl="$(grep -E '^pure-sasl==' "$here/../requirements.txt")"
+if ! ls "$cache/wheels/"pure_sasl-"${pure_sasl#pure-sasl==}"-*.whl >/dev/null 2>&1; then
+  python3 -m pip wheel --quiet --no-deps -w "$cache/wheels" "$pure_sasl"
 fi
 
 # The course's JupyterHub (roles/jupyter): its pinned packages as wheels, installed on the nodes from

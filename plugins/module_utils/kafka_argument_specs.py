@@ -102,7 +102,18 @@ ZOOKEEPER_INFO_ARGS = dict(
         servers=dict(type='list', elements='str', required=True),
         paths=dict(type='list', elements='str', default=[]),
         timeout=dict(type='float', default=5.0),
+        use_ssl=dict(type='bool', default=False),
+        ssl_cafile=dict(type='path'),
+        ssl_certfile=dict(type='path'),
+        ssl_keyfile=dict(type='path'),
+        ssl_password=dict(type='str', no_log=True),
+        ssl_check_hostname=dict(type='bool', default=True),
+        sasl_mechanism=dict(type='str', default='DIGEST-MD5', choices=['DIGEST-MD5']),
+        sasl_username=dict(type='str'),
+        sasl_password=dict(type='str', no_log=True),
     ),
+    required_together=[('sasl_username', 'sasl_password')],
+    required_by={'ssl_keyfile': 'ssl_certfile'},
     supports_check_mode=True,
 )
 

@@ -1,41 +1,113 @@
 # -*- coding: utf-8 -*-
 # Copyright: Kafka Ansible contributors
 # SPDX-License-Identifier: Apache-2.0
-"""Read-only ZooKeeper access with the Python standard library only.
+"""Read-only ZooKeeper access through kazoo, the maintained Python ZooKeeper client.
 
-Health gates run on the managed nodes, which have python3 but no ZooKeeper client library:
-this speaks just enough of the wire protocol (connect, getData, getChildren) and the
-four-letter words to answer "does this member serve, in which mode" and "is this znode there".
+Used by the module zookeeper_info and by the launcher of roles/kafka_cli (which imports this file
+from its own directory). kazoo (with pure-sasl for SASL) is installed in kafka_python_venv on the
+nodes and in the controller's .venv; plain, TLS (optionally with a client certificate) and SASL
+DIGEST-MD5 connections are described by one dict of options (CONNECTION_OPTIONS).
+
+What stays here besides the session: the four-letter words (srvr, mntr, ruok) are not part of the
+client protocol. kazoo's KazooClient.command() sends them only over a live session, to the server
+that session is on, and reads a single 8 KiB chunk; a health gate must ask each given member, also
+one without quorum, which accepts no session. So four_letter_word() opens its own connection, with
+kazoo's connection helper (the same plain or TLS options), and reads the answer to its end.
 """
 
 from __future__ import absolute_import, division, print_function
 
 __metaclass__ = type
 
+import logging
 import socket
-import struct
+import time
 
-OP_GET_DATA = 4
-OP_GET_CHILDREN = 8
-OP_CLOSE = -11
-ERR_NO_NODE = -101
+try:
+    from kazoo.client import KazooClient
+    from kazoo.exceptions import AuthFailedError, KazooException, NoNodeError
+    from kazoo.handlers.threading import KazooTimeoutError
+    from kazoo.handlers.utils import create_tcp_connection
+    from kazoo.hosts import collect_hosts
+except ImportError as _error:
+    KAZOO_IMPORT_ERROR = _error
+else:
+    KAZOO_IMPORT_ERROR = None
+
+# The options of a connection, with the names of zookeeper_info's parameters.
+CONNECTION_OPTIONS = ('use_ssl', 'ssl_cafile', 'ssl_certfile', 'ssl_keyfile', 'ssl_password', 'ssl_check_hostname',
+                      'sasl_mechanism', 'sasl_username', 'sasl_password')
+# ZooKeeper's SASL without Kerberos.
+SASL_MECHANISMS = ('DIGEST-MD5',)
+
+
+# kazoo's own module loggers stay quiet (no stderr through logging's last resort); each session logs to a
+# logger of its own, read for the error message (ZooKeeperReader).
+logging.getLogger('kazoo').addHandler(logging.NullHandler())
 
 
 class ZooKeeperError(Exception):
     pass
 
 
-def split_hostport(server, default_port=2181):
-    host, sep, port = server.rpartition(':')
-    if not sep:
-        return server, default_port
-    return host.strip('[]'), int(port)
+def require_kazoo():
+    if KAZOO_IMPORT_ERROR is not None:
+        raise ZooKeeperError('the Python library kazoo is not installed for this Python: %s' % KAZOO_IMPORT_ERROR)
 
 
-def four_letter_word(server, word='srvr', timeout=5.0):
-    """Send a four-letter word; return the raw answer text."""
+def split_hostport(server):
+    """(host, port) of one `host[:port]` (port 2181 by default, IPv6 addresses in brackets), with kazoo's parser."""
+    require_kazoo()
+    hosts, _chroot = collect_hosts(server)
+    if len(hosts) != 1:
+        raise ValueError('one ZooKeeper server expected, not %r' % server)
+    return hosts[0]
+
+
+def parse_connect(spec):
+    """(['host:port', ...], chroot or None) of `host[:port][,host[:port]...][/chroot]`, with kazoo's parser."""
+    require_kazoo()
+    hosts, chroot = collect_hosts(spec)
+    return [('[%s]:%d' if ':' in host else '%s:%d') % (host, port) for host, port in hosts], chroot
+
+
+def tls_arguments(options):
+    """kazoo's TLS keyword arguments (of KazooClient and of its connection helper)."""
+    options = options or {}
+    if not options.get('use_ssl'):
+        return {'use_ssl': False}
+    certfile = options.get('ssl_certfile')
+    return {
+        'use_ssl': True,
+        'ca': options.get('ssl_cafile'),
+        'certfile': certfile,
+        # A single PEM file may hold both the certificate and its key.
+        'keyfile': options.get('ssl_keyfile') or certfile,
+        'keyfile_password': options.get('ssl_password'),
+        'verify_certs': True,
+        'check_hostname': bool(options.get('ssl_check_hostname', True)),
+    }
+
+
+def client_arguments(options):
+    """Keyword arguments of KazooClient for these connection options."""
+    options = options or {}
+    arguments = tls_arguments(options)
+    if options.get('sasl_username'):
+        mechanism = options.get('sasl_mechanism') or 'DIGEST-MD5'
+        if mechanism not in SASL_MECHANISMS:
+            raise ZooKeeperError('SASL mechanism %s is not supported (only %s)' % (mechanism, ', '.join(SASL_MECHANISMS)))
+        arguments['sasl_options'] = {'mechanism': mechanism, 'username': options['sasl_username'],
+                                     'password': options.get('sasl_password') or ''}
+    return arguments
+
+
+def four_letter_word(server, word='srvr', timeout=5.0, options=None):
+    """Send a four-letter word to this one server (plainly or over TLS); return the whole answer text."""
     host, port = split_hostport(server)
-    with socket.create_connection((host, port), timeout=timeout) as sock:
+    sock = create_tcp_connection(socket, (host, port), hostname=host, timeout=timeout, **tls_arguments(options))
+    try:
+        sock.settimeout(timeout)
         sock.sendall(word.encode('ascii'))
         chunks = []
         while True:
@@ -43,6 +115,8 @@ def four_letter_word(server, word='srvr', timeout=5.0):
             if not chunk:
                 break
             chunks.append(chunk)
+    finally:
+        sock.close()
     return b''.join(chunks).decode('utf-8', 'replace')
 
 
@@ -64,99 +138,96 @@ def parse_srvr(text):
     }
 
 
-class _Buffer:
-    def __init__(self, data):
-        self.data = data
-        self.pos = 0
+class _Messages(logging.Handler):
+    """kazoo's log of one client, kept for the error message instead of printed on stderr."""
 
-    def take(self, fmt):
-        values = struct.unpack_from(fmt, self.data, self.pos)
-        self.pos += struct.calcsize(fmt)
-        return values if len(values) > 1 else values[0]
+    def __init__(self):
+        logging.Handler.__init__(self, logging.WARNING)
+        self.messages = []
 
-    def bytes(self):
-        length = self.take('>i')
-        if length < 0:
-            return None
-        value = self.data[self.pos:self.pos + length]
-        self.pos += length
-        return value
-
-
-def _string(value):
-    raw = value.encode('utf-8')
-    return struct.pack('>i', len(raw)) + raw
+    def emit(self, record):
+        self.messages.append(record.getMessage())
 
 
 class ZooKeeperReader:
-    """One session against one server; use as a context manager."""
+    """A kazoo session to the first of `servers` that accepts one; use as a context manager.
 
-    def __init__(self, server, timeout=5.0, session_timeout_ms=10000):
-        self.server = server
+    `servers`: `host:port`, `host:port,host:port` or a list of them, tried once each in that order.
+    `timeout`: seconds to wait for each server. `options`: see CONNECTION_OPTIONS.
+    """
+
+    def __init__(self, servers, timeout=5.0, options=None, session_timeout=10.0):
+        require_kazoo()
+        self.servers = servers if isinstance(servers, str) else ','.join(servers)
         self.timeout = timeout
-        self.session_timeout_ms = session_timeout_ms
-        self.sock = None
-        self.xid = 0
+        self.options = options or {}
+        self.session_timeout = session_timeout
+        self.client = None
+        self._log = _Messages()
 
     def __enter__(self):
-        host, port = split_hostport(self.server)
-        self.sock = socket.create_connection((host, port), timeout=self.timeout)
-        # ConnectRequest: protocolVersion, lastZxidSeen, timeOut, sessionId, passwd, readOnly
-        self._send(struct.pack('>iqiq', 0, 0, self.session_timeout_ms, 0) + struct.pack('>i', 16) + b'\0' * 16 + b'\0')
-        reply = _Buffer(self._receive())
-        _version, negotiated_timeout, session_id = reply.take('>iiq')
-        if negotiated_timeout <= 0 or session_id == 0:
-            raise ZooKeeperError('%s refused the session (is it part of a quorum?)' % self.server)
+        hosts, _chroot = collect_hosts(self.servers)
+        # A logger of its own per session: kazoo's warnings become the error, nothing goes to stderr.
+        logger = logging.Logger(__name__, logging.WARNING)
+        logger.addHandler(self._log)
+        self.client = KazooClient(
+            hosts=self.servers, timeout=self.session_timeout, randomize_hosts=False, logger=logger,
+            # One pass over the servers, then give up (kazoo's default retries for ever).
+            connection_retry=dict(max_tries=1, delay=0.1, max_delay=1),
+            **client_arguments(self.options))
+        try:
+            self._start(self.timeout * len(hosts))
+        except Exception:
+            self._close()
+            raise
         return self
 
-    def __exit__(self, *exc):
+    def _start(self, timeout):
+        live = self.client.start_async()
+        # Set when kazoo gave up after its pass over the servers, so that a refused connection fails at
+        # once (a private attribute of kazoo 2.11; without it the wait lasts the whole timeout).
+        stopped = getattr(getattr(self.client, '_connection', None), 'connection_stopped', None)
+        deadline = time.monotonic() + timeout
         try:
-            self._request(OP_CLOSE, b'')
-        except (OSError, ZooKeeperError):
+            while not self.client.connected:
+                if (stopped is not None and stopped.is_set()) or time.monotonic() >= deadline:
+                    reason = [m for m in dict.fromkeys(self._log.messages) if not m.startswith('Failed connecting')]
+                    reason = reason or ['no answer within %ss' % timeout]
+                    raise ZooKeeperError('%s: no session (%s)' % (self.servers, '; '.join(reason)))
+                live.wait(0.05)
+            if self.options.get('sasl_username'):
+                # A refused SASL login closes the session at its first request: find out now.
+                self.client.exists('/')
+        except AuthFailedError:
+            raise ZooKeeperError('%s: SASL authentication as %s failed' % (self.servers, self.options['sasl_username']))
+        except KazooTimeoutError:
+            raise ZooKeeperError('%s: no answer within %ss' % (self.servers, timeout))
+
+    def __exit__(self, *exc):
+        self._close()
+
+    def _close(self):
+        try:
+            self.client.stop()
+            self.client.close()
+        except Exception:  # closing what did not open: nothing to report
             pass
-        self.sock.close()
 
     def get(self, path):
         """Return the znode's data as text, or None when the znode does not exist."""
-        reply = self._request(OP_GET_DATA, _string(path) + b'\0')
-        if reply is None:
+        try:
+            data, _stat = self.client.get(path)
+        except NoNodeError:
             return None
-        data = reply.bytes()
+        except (KazooException, KazooTimeoutError) as error:
+            raise ZooKeeperError('%s: reading %s failed: %s' % (self.servers, path, type(error).__name__))
         return data.decode('utf-8', 'replace') if data is not None else ''
 
     def children(self, path):
         """Return the sorted child names, or None when the znode does not exist."""
-        reply = self._request(OP_GET_CHILDREN, _string(path) + b'\0')
-        if reply is None:
+        try:
+            return sorted(self.client.get_children(path))
+        except NoNodeError:
             return None
-        return sorted(reply.bytes().decode('utf-8') for _ in range(reply.take('>i')))
-
-    def _request(self, op, body):
-        self.xid += 1
-        self._send(struct.pack('>ii', self.xid, op) + body)
-        while True:
-            reply = _Buffer(self._receive())
-            xid, _zxid, err = reply.take('>iqi')
-            if xid == self.xid:
-                break  # anything else is a watch event or ping we did not ask for
-        if err == ERR_NO_NODE:
-            return None
-        if err != 0:
-            raise ZooKeeperError('%s answered error %d' % (self.server, err))
-        return reply
-
-    def _send(self, payload):
-        self.sock.sendall(struct.pack('>i', len(payload)) + payload)
-
-    def _receive(self):
-        length = struct.unpack('>i', self._read(4))[0]
-        return self._read(length)
-
-    def _read(self, count):
-        data = b''
-        while len(data) < count:
-            chunk = self.sock.recv(count - len(data))
-            if not chunk:
-                raise ZooKeeperError('%s closed the connection' % self.server)
-            data += chunk
-        return data
+        except (KazooException, KazooTimeoutError) as error:
+            raise ZooKeeperError('%s: listing %s failed: %s' % (self.servers, path, type(error).__name__))

@@ -16,7 +16,14 @@ description:
     (leader, follower, standalone). A member without quorum does not serve.
   - Optionally reads znodes (data and children) through the first serving server, for example
     C(/kafka/brokers/ids/1) to prove that a Kafka broker is registered.
-  - Needs only the Python standard library on the host it runs on; it never changes anything.
+  - Connects plainly, over TLS (O(use_ssl), optionally with a client certificate) and/or with SASL DIGEST-MD5
+    (O(sasl_username), O(sasl_password)); the four-letter word C(srvr) goes over the same plain or TLS connection.
+  - Needs the Python library kazoo (and pure-sasl for SASL) on the host it runs on; the roles install them in
+    C(kafka_python_venv) (the interpreter C(zookeeper_modules_python) of the role C(kafka_ansible.cluster.common)).
+  - It never changes anything.
+requirements:
+  - kazoo
+  - pure-sasl (for SASL)
 version_added: "1.0.0"
 author: Kafka Ansible contributors
 options:
@@ -34,6 +41,43 @@ options:
     description: Socket timeout in seconds for each server.
     type: float
     default: 5.0
+  use_ssl:
+    description:
+      - Connect over TLS (ZooKeeper's C(secureClientPort), given in O(servers)), for C(srvr) and the znodes alike.
+      - The server's certificate is verified against O(ssl_cafile) (else the system's CAs).
+    type: bool
+    default: false
+  ssl_cafile:
+    description: CA certificates (PEM) to verify the servers with.
+    type: path
+  ssl_certfile:
+    description:
+      - Client certificate (PEM) for servers that require one (C(ssl.clientAuth=need)).
+      - May also hold the private key, then O(ssl_keyfile) is not needed.
+    type: path
+  ssl_keyfile:
+    description: Private key (PEM) of O(ssl_certfile).
+    type: path
+  ssl_password:
+    description: Password of O(ssl_keyfile), when it is encrypted.
+    type: str
+  ssl_check_hostname:
+    description: Check that each server's certificate names it as given in O(servers).
+    type: bool
+    default: true
+  sasl_mechanism:
+    description: SASL mechanism; ZooKeeper's without Kerberos is DIGEST-MD5.
+    type: str
+    choices: [DIGEST-MD5]
+    default: DIGEST-MD5
+  sasl_username:
+    description:
+      - Authenticate the session that reads znodes with SASL as this user (a C(user_<name>) of the servers' JAAS
+        C(Server) section). C(srvr) needs no authentication.
+    type: str
+  sasl_password:
+    description: Password of O(sasl_username); never logged.
+    type: str
 attributes:
   check_mode:
     support: full
@@ -56,6 +100,16 @@ EXAMPLES = r'''
     paths: [/kafka/brokers/ids/1]
   register: zk
   failed_when: not zk.znodes['/kafka/brokers/ids/1'].exists
+
+- name: The same over TLS with a client certificate, as a SASL user
+  kafka_ansible.cluster.zookeeper_info:
+    servers: [zk1:2182]
+    paths: [/kafka/brokers/ids]
+    use_ssl: true
+    ssl_cafile: /etc/zookeeper/tls/ca.pem
+    ssl_certfile: /etc/zookeeper/tls/client.pem
+    sasl_username: kafka
+    sasl_password: "{{ vault_zookeeper_kafka_password }}"
 '''
 
 RETURN = r'''
@@ -98,23 +152,26 @@ znodes:
   sample: {"/kafka/brokers/ids": {"exists": true, "data": "", "children": ["1", "2", "3"]}}
 '''
 
-from ansible.module_utils.basic import AnsibleModule
+from ansible.module_utils.basic import AnsibleModule, missing_required_lib
 from ansible_collections.kafka_ansible.cluster.plugins.module_utils.kafka_argument_specs import ZOOKEEPER_INFO_ARGS
 from ansible_collections.kafka_ansible.cluster.plugins.module_utils.zookeeper_client import (
-    ZooKeeperError, ZooKeeperReader, four_letter_word, parse_srvr)
+    CONNECTION_OPTIONS, KAZOO_IMPORT_ERROR, ZooKeeperError, ZooKeeperReader, four_letter_word, parse_srvr)
 
 
 def main():
     module = AnsibleModule(**ZOOKEEPER_INFO_ARGS)
+    if KAZOO_IMPORT_ERROR is not None:
+        module.fail_json(msg=missing_required_lib('kazoo'), exception=str(KAZOO_IMPORT_ERROR))
     timeout = module.params['timeout']
+    options = dict((name, module.params[name]) for name in CONNECTION_OPTIONS)
 
     servers = []
     for server in module.params['servers']:
         try:
-            status = parse_srvr(four_letter_word(server, 'srvr', timeout))
+            status = parse_srvr(four_letter_word(server, 'srvr', timeout, options))
             status.pop('raw')
             status['error'] = None
-        except OSError as exc:
+        except (OSError, ValueError) as exc:
             status = {'serving': False, 'mode': None, 'zxid': None, 'version': None, 'node_count': None,
                       'error': str(exc)}
         status['server'] = server
@@ -126,7 +183,7 @@ def main():
         if not serving:
             module.fail_json(msg='no ZooKeeper server serves, cannot read znodes', servers=servers)
         try:
-            with ZooKeeperReader(serving[0], timeout=timeout) as zk:
+            with ZooKeeperReader(serving[0], timeout=timeout, options=options) as zk:
                 for path in module.params['paths']:
                     data = zk.get(path)
                     znodes[path] = {'exists': data is not None, 'data': data,

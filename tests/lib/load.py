@@ -15,7 +15,7 @@ import time
 from kafka import KafkaAdminClient, KafkaConsumer, KafkaProducer, TopicPartition
 from kafka.admin import ConfigResource, ConfigResourceType
 
-# The project's own standard-library ZooKeeper reader (plugins/module_utils/zookeeper_client.py).
+# The project's kazoo-based ZooKeeper reader (plugins/module_utils/zookeeper_client.py).
 sys.path.insert(0, os.path.join(os.path.dirname(__file__), '..', '..', 'plugins', 'module_utils'))
 from zookeeper_client import ZooKeeperReader  # noqa: E402
 

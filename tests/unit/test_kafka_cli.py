@@ -2,6 +2,7 @@
 
 import importlib.util
 import os
+import sys
 
 import pytest
 
@@ -110,3 +111,114 @@ def test_zookeeper_shell_server_only_when_it_looks_like_one(args, expected):
 ])
 def test_broker_address(registration, expected):
     assert kafka_cli.broker_address(registration) == expected
+
+
+@pytest.fixture(autouse=True)
+def no_zookeeper_file_of_this_machine(monkeypatch, tmp_path):
+    """The ZooKeeper connection file of the machine running the tests is not read."""
+    monkeypatch.delenv('KAFKA_CLI_ZOOKEEPER_CONFIG', raising=False)
+    monkeypatch.setattr(kafka_cli, 'ZOOKEEPER_CONFIG_DEFAULT', str(tmp_path / 'absent.properties'))
+
+
+def connection_file(tmp_path, text, mode=0o600):
+    path = tmp_path / 'zookeeper-client.properties'
+    path.write_text(text)
+    path.chmod(mode)
+    return str(path)
+
+
+SECURED = """# TLS with a client certificate, and a SASL user
+zookeeper.clientCnxnSocket=org.apache.zookeeper.ClientCnxnSocketNetty
+zookeeper.ssl.client.enable=true
+zookeeper.ssl.truststore.location=/etc/kafka-cli/zookeeper-ca.pem
+zookeeper.ssl.truststore.type=PEM
+zookeeper.ssl.keystore.location = /etc/kafka-cli/zookeeper-client.pem
+! a comment of Java's other kind
+zookeeper.sasl.username=kafka
+zookeeper.sasl.password=s=cret
+"""
+
+
+def test_without_a_connection_file_zookeeper_is_read_plainly():
+    assert kafka_cli.zookeeper_options() == {}
+
+
+def test_the_connection_file_gives_tls_and_sasl_options(tmp_path, monkeypatch):
+    monkeypatch.setenv('KAFKA_CLI_ZOOKEEPER_CONFIG', connection_file(tmp_path, SECURED))
+    assert kafka_cli.zookeeper_options() == {
+        'use_ssl': True, 'ssl_cafile': '/etc/kafka-cli/zookeeper-ca.pem', 'ssl_certfile': '/etc/kafka-cli/zookeeper-client.pem',
+        'ssl_check_hostname': True, 'sasl_username': 'kafka', 'sasl_password': 's=cret'}
+
+
+def test_an_empty_identification_algorithm_turns_the_host_name_check_off(tmp_path):
+    path = connection_file(tmp_path, 'zookeeper.ssl.client.enable=true\nzookeeper.ssl.endpoint.identification.algorithm=\n')
+    assert kafka_cli.zookeeper_options(path)['ssl_check_hostname'] is False
+
+
+@pytest.mark.parametrize('text, mode, message', [
+    (SECURED, 0o640, 'readable by others than its owner'),
+    (SECURED, 0o604, 'readable by others than its owner'),
+    ('zookeeper.ssl.client.enable=true\nzookeeper.ssl.keystore.type=JKS\n', 0o600, 'must be PEM'),
+    ('zookeeper.ssl.client.enable true\n', 0o600, 'not key=value'),
+])
+def test_a_connection_file_that_cannot_be_used_is_refused(tmp_path, text, mode, message):
+    with pytest.raises(LookupError, match=message) as error:
+        kafka_cli.zookeeper_options(connection_file(tmp_path, text, mode))
+    assert 's=cret' not in str(error.value)
+
+
+def test_a_connection_file_named_but_absent_is_refused(tmp_path, monkeypatch):
+    monkeypatch.setenv('KAFKA_CLI_ZOOKEEPER_CONFIG', str(tmp_path / 'nope'))
+    with pytest.raises(LookupError, match='no ZooKeeper connection file'):
+        kafka_cli.zookeeper_options()
+
+
+class FakeReader:
+    """ZooKeeperReader over {path: data} (children derived from the paths)."""
+    znodes = {}
+    opened = []
+
+    def __init__(self, servers, timeout=5.0, options=None):
+        FakeReader.opened.append((servers, options))
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        pass
+
+    def get(self, path):
+        return self.znodes.get(path)
+
+    def children(self, path):
+        names = sorted(p[len(path) + 1:] for p in self.znodes if p.startswith(path + '/'))
+        return names or None
+
+
+REGISTRATION = '{"endpoints":["PLAINTEXT://k%s:9092"],"host":"k%s","port":9092}'
+
+
+def test_brokers_in_zookeeper_reads_the_chroot_with_the_file_options(monkeypatch, tmp_path):
+    FakeReader.opened = []
+    FakeReader.znodes = {'/kafka/brokers/ids/%d' % i: REGISTRATION % (i, i) for i in (10, 2)}
+    monkeypatch.setattr(kafka_cli, 'ZooKeeperReader', FakeReader)
+    monkeypatch.setenv('KAFKA_CLI_ZOOKEEPER_CONFIG', connection_file(tmp_path, SECURED))
+    assert kafka_cli.brokers_in_zookeeper('z1,z2:2182', '/kafka') == (['k2:9092', 'k10:9092'], 'z1:2181,z2:2182/kafka')
+    servers, options = FakeReader.opened[0]
+    assert servers == ['z1:2181', 'z2:2182'] and options['use_ssl'] and options['sasl_username'] == 'kafka'
+
+
+def test_brokers_in_zookeeper_tries_the_root_and_names_where_it_looked(monkeypatch):
+    FakeReader.znodes = {'/brokers/ids/1': REGISTRATION % (1, 1)}
+    monkeypatch.setattr(kafka_cli, 'ZooKeeperReader', FakeReader)
+    assert kafka_cli.brokers_in_zookeeper('z1:2181', '/kafka') == (['k1:9092'], 'z1:2181')
+    with pytest.raises(LookupError, match=r'z1:2181: no broker registered under /other/brokers/ids$'):
+        kafka_cli.brokers_in_zookeeper('z1:2181/other', '/kafka')
+
+
+def test_without_kazoo_zookeeper_falls_back_to_the_cluster_file(monkeypatch, capsys):
+    monkeypatch.setattr(sys.modules['zookeeper_client'], 'KAZOO_IMPORT_ERROR', ImportError('No module named kazoo'))
+    args = kafka_cli.rewrite('kafka-topics', ['--zookeeper', 'z:2181', '--list'], CONFIG)
+    assert args == ['--bootstrap-server', 'b1:9092,b2:9092', '--list']
+    notice = capsys.readouterr().err.splitlines()
+    assert len(notice) == 1 and 'kazoo is not installed' in notice[0]

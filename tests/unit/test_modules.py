@@ -192,3 +192,22 @@ def test_acls_pass_the_declaration_and_scope_to_the_run(monkeypatch, capsys):
                      True, True)]
     assert result['changed'] is False
     assert warned == ['a warning']
+
+
+def test_zookeeper_info_reports_a_closed_member_and_logs_no_password(capsys):
+    result = run(zookeeper_info, {'servers': ['127.0.0.1:1'], 'timeout': 2, 'use_ssl': True, 'ssl_cafile': '/nonexistent/ca.pem',
+                                  'sasl_username': 'kafka', 'sasl_password': 'zk-secret-42'}, capsys)
+    assert (result['serving'], result['leaders'], result['servers'][0]['serving']) == (0, 0, False)
+    assert result['servers'][0]['error']
+    assert 'zk-secret-42' not in json.dumps(result)
+
+
+def test_zookeeper_info_without_kazoo_names_the_library(monkeypatch, capsys):
+    monkeypatch.setattr(zookeeper_info, 'KAZOO_IMPORT_ERROR', ImportError('No module named kazoo'))
+    result = run(zookeeper_info, {'servers': ['zk1:2181']}, capsys)
+    assert result['failed'] is True and 'kazoo' in result['msg']
+
+
+def test_zookeeper_info_wants_the_sasl_password_with_the_user(capsys):
+    result = run(zookeeper_info, {'servers': ['zk1:2181'], 'sasl_username': 'kafka'}, capsys)
+    assert result['failed'] is True and 'sasl_password' in result['msg']

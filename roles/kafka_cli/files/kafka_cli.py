@@ -10,17 +10,44 @@ Installed by the Ansible role kafka_cli: /usr/local/bin/<name> links here and ru
     that ZooKeeper gives no brokers (none left after a migration to KRaft), by this cluster's brokers;
   - zookeeper-shell connects to the cluster's ensemble and chroot when no server is given.
 The cluster's addresses come from /etc/kafka-cli/cluster.json (written by the role).
+
+ZooKeeper is read with kazoo (zookeeper_client.py beside this file; the role runs this launcher with
+the Python of kafka_python_venv, which has kazoo). Without kazoo, --zookeeper falls back to this
+cluster's brokers. A secured ZooKeeper (TLS, SASL DIGEST-MD5) is described by a properties file
+readable only by its owner, never by the command line (the names of Kafka's --zk-tls-config-file,
+plus zookeeper.sasl.*; see roles/kafka_cli/README.md):
+  /etc/kafka-cli/zookeeper-client.properties, or the file named by $KAFKA_CLI_ZOOKEEPER_CONFIG
+    zookeeper.ssl.client.enable=true
+    zookeeper.ssl.truststore.location=/etc/kafka-cli/zookeeper-ca.pem     (PEM)
+    zookeeper.ssl.keystore.location=/etc/kafka-cli/zookeeper-client.pem  (PEM: certificate and key)
+    zookeeper.ssl.keystore.password=...                                   (of an encrypted key)
+    zookeeper.ssl.endpoint.identification.algorithm=HTTPS                 (empty: no host name check)
+    zookeeper.sasl.username=kafka
+    zookeeper.sasl.password=...
 """
 
 import json
 import os
 import re
+import stat
 import sys
 
 sys.path.insert(0, os.path.dirname(os.path.realpath(__file__)))
-from zookeeper_client import ZooKeeperError, ZooKeeperReader  # noqa: E402
+from zookeeper_client import ZooKeeperError, ZooKeeperReader, parse_connect  # noqa: E402
 
 CONFIG = os.environ.get('KAFKA_CLI_CONFIG', '/etc/kafka-cli/cluster.json')
+ZOOKEEPER_CONFIG_DEFAULT = '/etc/kafka-cli/zookeeper-client.properties'
+# The properties of the ZooKeeper connection file and the connection options they set (zookeeper_client).
+ZOOKEEPER_PROPERTIES = {
+    'zookeeper.ssl.client.enable': 'use_ssl',
+    'zookeeper.ssl.truststore.location': 'ssl_cafile',
+    'zookeeper.ssl.keystore.location': 'ssl_certfile',
+    'zookeeper.ssl.keystore.password': 'ssl_password',
+    'zookeeper.ssl.endpoint.identification.algorithm': 'ssl_check_hostname',
+    'zookeeper.sasl.mechanism': 'sasl_mechanism',
+    'zookeeper.sasl.username': 'sasl_username',
+    'zookeeper.sasl.password': 'sasl_password',
+}
 
 # Tools that connect to the brokers with --bootstrap-server.
 BOOTSTRAP_TOOLS = {
@@ -95,35 +122,75 @@ def broker_address(registration):
     return None
 
 
+def read_properties(text):
+    """key=value lines of a properties file (# and ! comments; no escapes, no continued lines)."""
+    properties = {}
+    for line in text.splitlines():
+        line = line.strip()
+        if not line or line[0] in '#!':
+            continue
+        key, sep, value = line.partition('=')
+        if not sep:
+            raise ValueError('not key=value: %r' % line.split()[0])
+        properties[key.strip()] = value.strip()
+    return properties
+
+
+def zookeeper_options(path=None):
+    """The connection options of the ZooKeeper connection file; {} (plain) when the default file is absent.
+
+    The file may hold passwords: one readable by its group or others is refused.
+    """
+    given = path or os.environ.get('KAFKA_CLI_ZOOKEEPER_CONFIG')
+    path = given or ZOOKEEPER_CONFIG_DEFAULT
+    try:
+        with open(path, encoding='utf-8') as handle:
+            if stat.S_IMODE(os.fstat(handle.fileno()).st_mode) & 0o077:
+                raise LookupError('%s is readable by others than its owner: chmod 600 it' % path)
+            properties = read_properties(handle.read())
+    except FileNotFoundError:
+        if given:
+            raise LookupError('no ZooKeeper connection file %s' % path)
+        return {}
+    except (OSError, ValueError) as error:
+        raise LookupError('cannot read the ZooKeeper connection file %s: %s' % (path, error))
+    for kind in ('truststore', 'keystore'):
+        if properties.get('zookeeper.ssl.%s.type' % kind, 'PEM').upper() != 'PEM':
+            raise LookupError('%s: zookeeper.ssl.%s.type must be PEM (the launcher reads no JKS or PKCS12)' % (path, kind))
+    options = {ZOOKEEPER_PROPERTIES[key]: value for key, value in properties.items() if key in ZOOKEEPER_PROPERTIES}
+    options['use_ssl'] = options.get('use_ssl', 'false').lower() == 'true'
+    options['ssl_check_hostname'] = options.get('ssl_check_hostname', 'HTTPS').upper() == 'HTTPS'
+    return options
+
+
 def brokers_in_zookeeper(spec, default_chroot):
     """The brokers registered in the ZooKeeper `host:port[,host:port][/chroot]`, and where they were found.
 
-    Without a chroot in `spec`, the cluster's chroot is tried first, then the root.
+    Without a chroot in `spec`, the cluster's chroot is tried first, then the root. The servers are
+    tried in their order until one gives a session (with the options of the ZooKeeper connection file).
     """
-    servers, slash, chroot = spec.partition('/')
-    roots = ['/' + chroot.strip('/')] if slash else [default_chroot, '']
-    roots = [root.rstrip('/') for root in dict.fromkeys(roots)]
-    errors = []
-    for server in [s for s in servers.split(',') if s]:
-        try:
-            with ZooKeeperReader(server) as zookeeper:
-                for root in roots:
-                    ids = zookeeper.children(root + '/brokers/ids')
-                    if not ids:
-                        continue
-                    addresses = []
-                    for broker_id in sorted(ids, key=lambda i: int(i) if i.isdigit() else i):
-                        data = zookeeper.get('%s/brokers/ids/%s' % (root, broker_id))
-                        address = broker_address(json.loads(data)) if data else None
-                        if address:
-                            addresses.append(address)
-                    if addresses:
-                        return addresses, server + root
-                errors.append('%s: no broker registered under %s' % (
-                    server, ' or '.join((root or '/') + '/brokers/ids' for root in roots)))
-        except (OSError, ValueError, ZooKeeperError) as error:
-            errors.append('%s: %s' % (server, error))
-    raise LookupError('; '.join(errors) or 'no ZooKeeper server in %r' % spec)
+    try:
+        hosts, chroot = parse_connect(spec)
+        servers = ','.join(hosts)
+        roots = [chroot] if chroot else ([''] if '/' in spec else [default_chroot, ''])
+        roots = [root.rstrip('/') for root in dict.fromkeys(roots)]
+        with ZooKeeperReader(hosts, options=zookeeper_options()) as zookeeper:
+            for root in roots:
+                ids = zookeeper.children(root + '/brokers/ids')
+                if not ids:
+                    continue
+                addresses = []
+                for broker_id in sorted(ids, key=lambda i: int(i) if i.isdigit() else i):
+                    data = zookeeper.get('%s/brokers/ids/%s' % (root, broker_id))
+                    address = broker_address(json.loads(data)) if data else None
+                    if address:
+                        addresses.append(address)
+                if addresses:
+                    return addresses, servers + root
+            raise LookupError('%s: no broker registered under %s' % (
+                servers, ' or '.join(root + '/brokers/ids' for root in roots)))
+    except (OSError, ValueError, ZooKeeperError) as error:
+        raise LookupError(str(error))
 
 
 def rewrite(tool, args, config):
