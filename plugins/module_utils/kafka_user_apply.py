@@ -28,13 +28,16 @@ from ansible_collections.kafka_ansible.cluster.plugins.module_utils.kafka_user_p
     MECHANISMS, PlanError, build_plan, diff, logins_needed)
 
 try:
+    import kafka.errors as Errors
     from kafka.admin import UserScramCredentialDeletion, UserScramCredentialUpsertion
+    from kafka.protocol.admin import AlterUserScramCredentialsRequest
     from kafka.net.sasl.scram import ScramClient
     from kafka.protocol.parser import KafkaProtocol
     from kafka.protocol.sasl import SaslAuthenticateRequest, SaslHandshakeRequest
 except ImportError:
     # connect() reports the missing library before any of these is used.
-    UserScramCredentialDeletion = UserScramCredentialUpsertion = ScramClient = None
+    Errors = UserScramCredentialDeletion = UserScramCredentialUpsertion = ScramClient = None
+    AlterUserScramCredentialsRequest = None
     KafkaProtocol = SaslAuthenticateRequest = SaslHandshakeRequest = None
 
 # Kafka's error code for a refused SASL authentication (SaslAuthenticationException).
@@ -165,6 +168,31 @@ def check_logins(login, users, needed, login_fn=None):
     return results
 
 
+def alter_on_controller(client):
+    """``alter_user_scram_credentials`` for ``client`` that works on a ZooKeeper-mode cluster.
+
+    kafka-python 3.0 sends the request to any broker and takes an error without a message for
+    success; in ZooKeeper mode only the controller stores credentials, the other brokers answer
+    NOT_CONTROLLER and store nothing. The same request, sent to the controller, every code read."""
+    def alter(alterations):
+        request = AlterUserScramCredentialsRequest(
+            deletions=[(a.user, int(a.mechanism)) for a in alterations if isinstance(a, UserScramCredentialDeletion)],
+            upsertions=[(a.user, int(a.mechanism), a.iterations, a.salt, a.salted_password)
+                        for a in alterations if isinstance(a, UserScramCredentialUpsertion)])
+        response = client._manager.run(client._send_request_to_controller, request,
+                                       lambda r: [Errors.for_code(result.error_code) for result in r.results], False)
+        return dict((result.user, (result.error_message or Errors.for_code(result.error_code).__name__)
+                     if result.error_code else None) for result in response.results)
+    return alter
+
+
+def connect_admin(params):
+    """The admin connection, its credential changes sent to the controller."""
+    admin = connect(params)
+    admin.client.alter_user_scram_credentials = alter_on_controller(admin.client)
+    return admin
+
+
 class Applier:
     """Sends every upsertion and deletion in one AlterUserScramCredentials request, records what
     the broker accepted in ``applied`` (the broker applies a user's alterations together or not at
@@ -239,7 +267,7 @@ class Applier:
 def run_users(params, users, prune, login, check_mode=False, with_diff=False, login_fn=None):
     """(task result, warnings) of one run for validated input. Raises KafkaModuleError."""
     update_password = params['update_password']
-    admin = connect(params)
+    admin = connect_admin(params)
     try:
         try:
             current = read_credentials(admin)

@@ -12,7 +12,9 @@ import pytest
 from kafka import KafkaAdminClient, KafkaConsumer, KafkaProducer, TopicPartition
 from kafka.admin import (ACL, ACLOperation, ACLPermissionType, ACLResourcePatternType, ConfigResource,
                          ConfigResourceType, NewTopic, ResourcePattern, ResourceType)
-from kafka.admin._users import UserScramCredentialDeletion, UserScramCredentialUpsertion
+from kafka.admin import UserScramCredentialDeletion, UserScramCredentialUpsertion
+
+from ansible_collections.kafka_ansible.cluster.plugins.module_utils.kafka_user_apply import alter_on_controller
 
 PLAINTEXT, INTERNAL, CLIENTS = 9092, 9094, 9093
 MESSAGES = 500
@@ -47,10 +49,10 @@ def refusal(caplog, **client):
 def user(admin):
     """A SCRAM-SHA-512 user of this test module, with a random password; deleted at the end."""
     name, password = 'it-sec-%s' % uuid.uuid4().hex[:8], uuid.uuid4().hex
-    assert admin.alter_user_scram_credentials(
-        [UserScramCredentialUpsertion(name, 'SCRAM-SHA-512', password)]) == {name: None}
+    alter = alter_on_controller(admin)
+    assert alter([UserScramCredentialUpsertion(name, 'SCRAM-SHA-512', password)]) == {name: None}
     yield name, password
-    admin.alter_user_scram_credentials([UserScramCredentialDeletion(name, 'SCRAM-SHA-512')])
+    alter([UserScramCredentialDeletion(name, 'SCRAM-SHA-512')])
 
 
 @pytest.fixture(scope='module')

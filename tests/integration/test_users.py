@@ -26,6 +26,8 @@ import pytest
 import yaml
 from kafka.admin import KafkaAdminClient, UserScramCredentialDeletion, UserScramCredentialUpsertion
 
+from ansible_collections.kafka_ansible.cluster.plugins.module_utils.kafka_user_apply import alter_on_controller
+
 COLLECTIONS = os.path.abspath(os.path.join(os.path.dirname(__file__), '..', '..', 'collections'))
 PLAYBOOK = os.path.join(os.path.dirname(sys.executable), 'ansible-playbook')
 if not os.path.exists(PLAYBOOK):
@@ -83,9 +85,10 @@ def credentials(admin, tag):
 
 
 def add(admin, *credentials_):
-    """Set-up without the module under test: (user, mechanism, password[, iterations])."""
-    result = admin.alter_user_scram_credentials([UserScramCredentialUpsertion(*c[:3], iterations=(c[3:] or [4096])[0])
-                                                 for c in credentials_])
+    """Set-up without the module under test: (user, mechanism, password[, iterations]). Sent to the
+    controller, the only broker that stores credentials in ZooKeeper mode."""
+    upserts = [UserScramCredentialUpsertion(*c[:3], iterations=(c[3:] or [4096])[0]) for c in credentials_]
+    result = alter_on_controller(admin)(upserts)
     assert set(result.values()) == {None}, result
 
 
@@ -97,7 +100,7 @@ def tag(admin, scram):
     doomed = [UserScramCredentialDeletion(user, mechanism)
               for user, mechanisms in credentials(admin, value).items() for mechanism in mechanisms]
     if doomed:
-        admin.alter_user_scram_credentials(doomed)
+        alter_on_controller(admin)(doomed)
 
 
 def users_task(scram, tag, users, **extra):

@@ -395,7 +395,7 @@ PARAMS = {'wait_timeout': 0, 'update_password': 'always'}
 def cluster(monkeypatch):
     """Make run_users connect to the FakeAdmin it returns."""
     def use(admin):
-        monkeypatch.setattr(kafka_user_apply, 'connect', lambda params: admin)
+        monkeypatch.setattr(kafka_user_apply, 'connect_admin', lambda params: admin)
         return admin
     return use
 

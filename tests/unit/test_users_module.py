@@ -32,7 +32,7 @@ def no_cluster(monkeypatch):
     """Fail the test if the module tries to connect."""
     def connect(params):
         raise AssertionError('the module connected to Kafka')
-    monkeypatch.setattr(kafka_user_apply, 'connect', connect)
+    monkeypatch.setattr(kafka_user_apply, 'connect_admin', connect)
 
 
 def test_documentation_matches_the_argument_spec():
