@@ -14,7 +14,9 @@ description:
   - One C(key=value) line per entry, sorted by key; booleans as C(true)/C(false); entries whose value is null are left
     out (so that a null in a user's dict removes one of the role's defaults).
   - With O(masked=true), the values of keys that name a secret (containing C(password), C(secret), C(credential),
-    C(token) or C(jaas.config), or ending in C(key)) are replaced by C(********), for output people and logs see.
+    C(token) or C(jaas.config), or ending in C(key)) are replaced by C(********), for output people and logs see;
+    except values that carry no secret themselves - a config provider reference (C(${dir:/etc/kafka/tls:node.key})) or
+    a JAAS login module line without options (C(...ScramLoginModule required;)).
 positional: _input
 options:
   _input:
@@ -41,10 +43,12 @@ _value:
 
 SECRET_KEY = re.compile(r'password|secret|credential|token|jaas\.config|(^|[._])key$', re.IGNORECASE)
 MASK = '********'
+# Values that only point at a secret, or hold none.
+NOT_A_SECRET = re.compile(r'^(\$\{[^}]*\}|[\w.$]+ (required|requisite|sufficient|optional);)$')
 
 
-def is_secret(key):
-    return bool(SECRET_KEY.search(key))
+def is_secret(key, value):
+    return bool(SECRET_KEY.search(key)) and not NOT_A_SECRET.match(str(value))
 
 
 def _value(value):
@@ -56,7 +60,7 @@ def java_properties(settings, masked=False):
     for key in sorted(settings):
         if settings[key] is None:
             continue
-        value = MASK if masked and is_secret(key) else _value(settings[key])
+        value = MASK if masked and is_secret(key, settings[key]) else _value(settings[key])
         lines.append('%s=%s\n' % (key, value))
     return ''.join(lines)
 

@@ -5,6 +5,8 @@ Every refusal is shown twice: the client fails, and the reason kafka-python logs
 
 import logging
 import os
+import subprocess
+import threading
 import uuid
 
 import kafka.errors as Errors
@@ -15,6 +17,7 @@ from kafka.admin import (ACL, ACLOperation, ACLPermissionType, ACLResourcePatter
 from kafka.admin import UserScramCredentialDeletion, UserScramCredentialUpsertion
 
 from ansible_collections.kafka_ansible.cluster.plugins.module_utils.kafka_user_apply import alter_on_controller
+from lib.load import LoadGenerator, check
 
 PLAINTEXT, INTERNAL, CLIENTS = 9092, 9094, 9093
 MESSAGES = 500
@@ -182,3 +185,78 @@ def test_the_ca_key_never_leaves_the_controller(cluster):
     for name in cluster.hosts('kafka') + cluster.hosts('zookeeper'):
         found = cluster.host(name).run('grep -rlF -e %s /etc /opt /var /root /home /tmp /srv 2>/dev/null' % lines[1][:40])
         assert found.stdout == '', (name, found.stdout)
+
+
+class CommandLines(threading.Thread):
+    """Samples every process's command line on the given hosts (and here) until stopped."""
+
+    def __init__(self, cluster, names):
+        super().__init__(daemon=True)
+        self.cluster, self.names, self.seen, self.samples = cluster, names, set(), 0
+        self.done = threading.Event()
+
+    def run(self):
+        while not self.done.is_set():
+            for name in self.names:
+                text = self.cluster.host(name).run("cat /proc/[0-9]*/cmdline 2>/dev/null | tr '\\0' ' '").stdout
+                self.seen.add(text)
+            self.seen.add(subprocess.run("cat /proc/[0-9]*/cmdline 2>/dev/null | tr '\\0' ' '", shell=True,
+                                         capture_output=True, text=True).stdout)
+            self.samples += 1
+
+    def stop(self):
+        self.done.set()
+        self.join()
+        return ' '.join(self.seen)
+
+
+def test_a_renewal_restarts_brokers_one_at_a_time_under_load_and_leaks_no_secret(cluster, admin):
+    """Certificates within kafka_tls_renew_days of expiry are signed again (400 > 365 days: all of them),
+    each broker restarts behind the gates while an acks=all producer runs, nothing acknowledged is lost;
+    the run's -vvv --diff output, the command lines sampled during it, the journal and the service logs
+    hold neither the CA's passphrase nor a broker's key."""
+    brokers = cluster.hosts('kafka')
+    serial = 'openssl x509 -in /etc/kafka/tls/node.crt -noout -serial'
+    serials, pids = {name: cluster.host(name).check_output(serial) for name in brokers}, cluster.main_pids()
+    topic = 'it-renewal-%s' % uuid.uuid4().hex[:6]
+    admin.create_topics([NewTopic(topic, 3, 3, topic_configs={'min.insync.replicas': '2'})])
+    since = cluster.host(brokers[0]).check_output('date "+%Y-%m-%d %H:%M:%S"')
+    load, sampler = LoadGenerator(servers(cluster, PLAINTEXT), topic).start(), CommandLines(cluster, brokers)
+    sampler.start()
+    try:
+        run = cluster.playbook('playbooks/kafka.yml', '-vvv', '--diff', extra_vars={'kafka_tls_renew_days': 400})
+    finally:
+        command_lines = sampler.stop()
+        load.stop()
+    assert run.rc == 0, run.tail()
+    figures = check(load, servers(cluster, PLAINTEXT))
+    print('\nrenewal under load: %s, longest gap %.1f s, %d command-line samples'
+          % (figures, load.longest_gap(), sampler.samples))
+    assert figures['acked'] > 0 and figures['lost'] == 0 and figures['duplicates'] == 0, figures
+    after = cluster.main_pids()
+    for name in brokers:
+        assert cluster.host(name).check_output(serial) != serials[name], name
+        assert after[name] != pids[name], name
+        assert 'Read the cluster state before restarting %s' % name in run.output
+    # One at a time: each broker's gate comes after the previous broker's restart.
+    order = [run.output.index('Read the cluster state after restarting %s' % name) for name in brokers]
+    assert len(set(order)) == len(brokers)
+
+    with open(os.path.join(os.path.dirname(cluster.ca_dir()), '..', 'kafka-ca.passphrase')) as f:
+        secrets = {'the CA passphrase': f.read().split()[0]}
+    for name in brokers:
+        key = cluster.host(name).file('/etc/kafka/tls/node.key').content_string.splitlines()
+        secrets['the key of %s' % name] = key[1][:40]
+    places = {'ansible output': run.output, 'command lines': command_lines}
+    for name in brokers:
+        host = cluster.host(name)
+        places['journal of %s' % name] = host.run('journalctl --since "%s" --no-pager' % since).stdout
+        places['logs of %s' % name] = host.run('cat /var/log/kafka/*.log').stdout
+    hits = dict(('%s in %s' % (secret, place), text.count(value))
+                for secret, value in secrets.items() for place, text in places.items() if value in text)
+    print('secret hunt: %d secrets in %d places, %d characters searched, hits %s'
+          % (len(secrets), len(places), sum(len(t) for t in places.values()), hits))
+    assert hits == {}
+    again = cluster.playbook('playbooks/kafka.yml')
+    assert again.rc == 0 and again.changed == 0, again.tail()
+    admin.delete_topics([topic])

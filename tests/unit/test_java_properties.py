@@ -21,3 +21,16 @@ def test_secret_values_are_masked_only_when_asked():
     assert 'zookeeper.connect=zk:2181\n' in masked
     assert 'ssl.keystore.location=/etc/kafka/ks\n' in masked
     assert masked.count('********') == 5
+
+
+def test_values_that_carry_no_secret_are_shown():
+    settings = {
+        'ssl.keystore.key': '${dir:/etc/kafka/tls:node.key}',
+        'listener.name.clients.scram-sha-512.sasl.jaas.config':
+            'org.apache.kafka.common.security.scram.ScramLoginModule required;',
+        'sasl.jaas.config': 'org.apache.kafka.common.security.scram.ScramLoginModule required username="a" password="s3";',
+    }
+    masked = java_properties(settings, masked=True)
+    assert 'ssl.keystore.key=${dir:/etc/kafka/tls:node.key}\n' in masked
+    assert 'scram-sha-512.sasl.jaas.config=org.apache.kafka.common.security.scram.ScramLoginModule required;\n' in masked
+    assert 'sasl.jaas.config=********\n' in masked and 's3' not in masked
