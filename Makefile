@@ -33,7 +33,7 @@ test: lint unit collection
 	tools/prepare.sh
 	molecule test
 	molecule test --scenario-name failover
-	@cat .cache/failover/figures.md .cache/lifecycle/figures.md 2>/dev/null || true
+	@cat .cache/security/figures.md .cache/failover/figures.md .cache/lifecycle/figures.md 2>/dev/null || true
 test: promtool
 
 ## make promtool: the alert rules are valid and each one passes its unit test (tests/prometheus)

@@ -343,9 +343,16 @@ def test_recreate_while_the_deletion_is_in_progress(bootstrap, admin, prefix, br
     finally:
         engine_admin.close()
     assert [(c['action'], c['topic']) for c in plan['changes']] == [('create', name)]
-    # Every broker must know it: list_topics may be answered by one that does, describe by another.
-    wait_until(lambda: admin.describe_topics([name])[0]['error_code'] == 0, 'the new topic')
-    assert sorted(describe(admin, name)) == [0, 1]  # the new topic, not the old one
+    # Every broker must know it: each describe may be answered by another broker, so it is read until
+    # several answers in a row show the new topic (2 partitions), never the old one (300).
+    answers = []
+
+    def partitions():
+        topic = admin.describe_topics([name])[0]
+        answers.append(sorted(p['partition_index'] for p in topic['partitions']) if topic['error_code'] == 0 else None)
+        return answers[-5:] == [[0, 1]] * 5
+    wait_until(partitions, 'every broker to describe the new topic')
+    assert [0, 1] in answers and not [a for a in answers if a not in (None, [0, 1])], answers
 
 
 def test_delete_and_create_the_twin_in_one_run_is_refused(ansible, admin, prefix, brokers, snapshot):

@@ -19,7 +19,8 @@ def test_topics_from_vars_are_applied_then_unchanged(cluster, where):
     extra = {'kafka_topics': [{'name': name, 'partitions': 4, 'replication_factor': 3,
                                'configs': {'retention.ms': 3600000}}]}
     if where == 'controller':
-        extra.update(kafka_modules_on_controller=True)
+        # The controller holds no broker certificate: it connects to the PLAINTEXT listener.
+        extra.update(kafka_modules_on_controller=True, kafka_admin_listener='PLAINTEXT')
     admin = KafkaAdminClient(bootstrap_servers=cluster.bootstrap_servers())
     try:
         assert apply_topics(cluster, extra) == 1
