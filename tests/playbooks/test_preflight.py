@@ -63,3 +63,58 @@ def test_bad_inventories_are_refused_with_a_clear_message(tmp_path, zookeeper, k
     rc, output = run_preflight(tmp_path, zookeeper, kafka, extra)
     assert rc != 0
     assert message in ' '.join(output.split()), output
+
+
+SECURE = {
+    'kafka_listeners': [{'name': 'INTERNAL', 'port': 9094, 'protocol': 'SSL', 'client_auth': 'required'},
+                        {'name': 'CLIENTS', 'port': 9093, 'protocol': 'SASL_SSL', 'sasl_mechanisms': ['SCRAM-SHA-512']}],
+    'kafka_inter_broker_listener': 'INTERNAL',
+    'kafka_authorizer_enabled': True,
+    'kafka_tls_ca_passphrase': 'a-passphrase-of-the-test',
+}
+PLAIN_AND_SCRAM = [{'name': 'PLAINTEXT', 'port': 9092, 'protocol': 'PLAINTEXT'},
+                   {'name': 'SCRAM', 'port': 9093, 'protocol': 'SASL_PLAINTEXT', 'sasl_mechanisms': ['SCRAM-SHA-512']}]
+
+
+def test_a_secured_inventory_passes(tmp_path):
+    rc, output = run_preflight(tmp_path, GOOD_ZK, GOOD_KAFKA, SECURE)
+    assert rc == 0, output
+
+
+def own_certificate(tmp_path, name):
+    """A CA-signed certificate for ``name`` with its key and CA, as PEM files."""
+    def openssl(*args):
+        subprocess.run(['openssl'] + list(args), cwd=tmp_path, check=True, capture_output=True)
+    openssl('req', '-x509', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:P-256', '-nodes', '-keyout', 'ca.key',
+            '-subj', '/CN=test CA', '-days', '2', '-out', 'ca.crt')
+    openssl('req', '-new', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:P-256', '-nodes', '-keyout', 'node.key',
+            '-subj', '/CN=%s' % name, '-addext', 'subjectAltName=DNS:%s' % name, '-out', 'node.csr')
+    openssl('x509', '-req', '-in', 'node.csr', '-CA', 'ca.crt', '-CAkey', 'ca.key', '-CAcreateserial', '-days', '1',
+            '-copy_extensions', 'copy', '-out', 'node.crt')
+    return dict(('kafka_tls_%s_file' % kind, str(tmp_path / ('%s.%s' % (base, ext))))
+                for kind, base, ext in (('cert', 'node', 'crt'), ('key', 'node', 'key'), ('ca', 'ca', 'crt')))
+
+
+@pytest.mark.parametrize('extra, message', [
+    ({'kafka_listeners': [{'name': 'CLIENTS', 'port': 9093, 'protocol': 'SASL_SSL'}]},
+     'listener CLIENTS: a SASL listener needs sasl_mechanisms'),
+    (dict(SECURE, kafka_tls_ca_passphrase=''), 'the role\'s CA needs kafka_tls_ca_passphrase, 8 characters or more'),
+    (dict(SECURE, kafka_tls_cert_file='/nonexistent/node.crt'),
+     'kafka_tls_cert_file, kafka_tls_key_file and kafka_tls_ca_file must all name PEM files on the controller'),
+    ({'kafka_listeners': PLAIN_AND_SCRAM, 'kafka_authorizer_enabled': True},
+     'User:ANONYMOUS, which must then be a super user'),
+    (dict(SECURE, kafka_admin_listener='INTERNAL', kafka_modules_on_controller=True),
+     'so kafka_modules_on_controller must be false'),
+    (dict(SECURE, kafka_inter_broker_listener='CLIENTS'),
+     'inter-broker listener CLIENTS: brokers replicate over PLAINTEXT or SSL'),
+])
+def test_bad_security_settings_are_refused_with_a_clear_message(tmp_path, extra, message):
+    rc, output = run_preflight(tmp_path, GOOD_ZK, GOOD_KAFKA, extra)
+    assert rc != 0
+    assert message in ' '.join(output.split()), output
+
+
+def test_an_own_certificate_must_name_the_broker(tmp_path):
+    rc, output = run_preflight(tmp_path, GOOD_ZK, GOOD_KAFKA, dict(SECURE, **own_certificate(tmp_path, 'elsewhere')))
+    assert rc != 0
+    assert "names ['DNS:elsewhere'], not this broker's advertised name k1" in ' '.join(output.split()), output
