@@ -14,7 +14,7 @@ import traceback
 from ansible_collections.kafka_ansible.cluster.plugins.module_utils.kafka_acl_plan import (
     Binding, PlanError, binding_line, build_plan, diff)
 from ansible_collections.kafka_ansible.cluster.plugins.module_utils.kafka_connection import (
-    Errors, KafkaModuleError, connect)
+    Errors, KafkaModuleError, apply_reporting, connect)
 from ansible_collections.kafka_ansible.cluster.plugins.module_utils.kafka_topic_apply import ApplyError, wait_until
 from ansible_collections.kafka_ansible.cluster.plugins.module_utils.kafka_topic_engine import INVALID
 
@@ -136,13 +136,7 @@ def run_acls(params, declared, prune, check_mode=False, with_diff=False):
             raise KafkaModuleError(INVALID + str(e), errors=e.errors)
         applier = Applier(admin, plan, params['wait_timeout'])
         if not check_mode:
-            try:
-                applier.run()
-            except Exception as e:  # say what was applied, whatever broke
-                raise KafkaModuleError('Failed after applying %d ACL changes (see applied): %s'
-                                       % (len(applier.applied), e), changed=bool(applier.applied),
-                                       applied=applier.applied, changes=plan['changes'],
-                                       exception=traceback.format_exc())
+            apply_reporting(applier, plan['changes'], 'ACL changes')
     finally:
         admin.close()
     result = dict(changed=bool(plan['changes']), changes=plan['changes'])

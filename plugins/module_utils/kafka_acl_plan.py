@@ -21,7 +21,7 @@ import ipaddress
 import re
 from collections import namedtuple
 
-from ansible_collections.kafka_ansible.cluster.plugins.module_utils.kafka_topic_plan import LEGAL_NAME, PlanError
+from ansible_collections.kafka_ansible.cluster.plugins.module_utils.kafka_topic_plan import LEGAL_NAME, PlanError, prune_errors
 
 # The only name of the cluster resource (Kafka refuses any other).
 CLUSTER_NAME = 'kafka-cluster'
@@ -153,21 +153,8 @@ def expand_entry(index, entry):
 
 def validate_prune(prune):
     """Errors of the prune options (None: no pruning)."""
-    if prune is None:
-        return []
-    errors = []
-    if not prune.get('prefix') and not prune.get('regex') and not prune.get('principals'):
-        errors.append('prune: requires prune_prefix, prune_regex or prune_principals; '
-                      'refusing to prune every ACL of the cluster')
-    if prune.get('regex'):
-        try:
-            re.compile(prune['regex'])
-        except re.error as e:
-            errors.append('prune: prune_regex %r is not a valid regular expression: %s' % (prune['regex'], e))
-    errors.extend('prune: ' + p for p in filter(None, (principal_problem(p) for p in prune.get('principals') or [])))
-    if prune.get('max_deletions', 0) < 0:
-        errors.append('prune: prune_max_deletions must be >= 0')
-    return errors
+    errors = prune_errors(prune, 'every ACL of the cluster', scopes=('prefix', 'regex', 'principals'))
+    return errors + ['prune: ' + p for p in filter(None, (principal_problem(p) for p in (prune or {}).get('principals') or []))]
 
 
 def declare(entries, prune=None):

@@ -52,6 +52,23 @@ def finish(module, run):
     module.exit_json(**result)
 
 
+def prune_scope(params, *extra):
+    """The prune options of a module: None unless ``prune`` is on, else prefix, regex, max_deletions and ``extra``."""
+    if not params['prune']:
+        return None
+    return dict((name, params['prune_' + name]) for name in ('prefix', 'regex', 'max_deletions') + extra)
+
+
+def apply_reporting(applier, changes, what):
+    """``applier.run()``; whatever breaks, the failure says how many ``what`` were applied (``applied``)."""
+    try:
+        applier.run()
+    except Exception as e:  # say what was applied, whatever broke
+        raise KafkaModuleError('Failed after applying %d %s (see applied): %s' % (len(applier.applied), what, e),
+                               changed=bool(applier.applied), applied=applier.applied, changes=changes,
+                               exception=traceback.format_exc())
+
+
 def admin_client_options(params):
     """KafkaAdminClient keyword arguments from module parameters."""
     timeout_ms = params['request_timeout'] * 1000

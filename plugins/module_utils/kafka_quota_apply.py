@@ -19,7 +19,7 @@ from __future__ import annotations
 import traceback
 
 from ansible_collections.kafka_ansible.cluster.plugins.module_utils.kafka_connection import (
-    Errors, KafkaModuleError, connect, with_retries)
+    Errors, KafkaModuleError, apply_reporting, connect, with_retries)
 from ansible_collections.kafka_ansible.cluster.plugins.module_utils.kafka_quota_plan import (
     DEFAULT, Entity, PlanError, build_plan, diff, entity_label, entity_sort_key, pending)
 from ansible_collections.kafka_ansible.cluster.plugins.module_utils.kafka_topic_apply import ApplyError, wait_until
@@ -202,13 +202,7 @@ def run_quotas(params, declared, prune, check_mode=False, with_diff=False):
             raise KafkaModuleError('The broker refused quota changes, nothing was changed: ' + '; '.join(refused),
                                    errors=refused, changes=plan['changes'])
         if not check_mode:
-            try:
-                applier.run()
-            except Exception as e:  # say what was applied, whatever broke
-                raise KafkaModuleError('Failed after applying %d quota changes (see applied): %s'
-                                       % (len(applier.applied), e), changed=bool(applier.applied),
-                                       applied=applier.applied, changes=plan['changes'],
-                                       exception=traceback.format_exc())
+            apply_reporting(applier, plan['changes'], 'quota changes')
     finally:
         admin.close()
     result = dict(changed=bool(plan['changes']), changes=plan['changes'])

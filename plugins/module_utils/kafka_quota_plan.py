@@ -22,7 +22,7 @@ from __future__ import annotations
 import re
 from collections import namedtuple
 
-from ansible_collections.kafka_ansible.cluster.plugins.module_utils.kafka_topic_plan import PlanError
+from ansible_collections.kafka_ansible.cluster.plugins.module_utils.kafka_topic_plan import PlanError, prune_errors
 
 
 class _Default:
@@ -160,19 +160,7 @@ def parse_entry(index, entry):
 
 def validate_prune(prune):
     """Errors of the prune options (None: no pruning)."""
-    if prune is None:
-        return []
-    errors = []
-    if not prune.get('prefix') and not prune.get('regex'):
-        errors.append('prune: requires prune_prefix or prune_regex; refusing to prune every quota of the cluster')
-    if prune.get('regex'):
-        try:
-            re.compile(prune['regex'])
-        except re.error as e:
-            errors.append('prune: prune_regex %r is not a valid regular expression: %s' % (prune['regex'], e))
-    if prune.get('max_deletions', 0) < 0:
-        errors.append('prune: prune_max_deletions must be >= 0')
-    return errors
+    return prune_errors(prune, 'every quota of the cluster')
 
 
 def declare(entries, prune=None):

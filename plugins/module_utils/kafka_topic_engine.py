@@ -15,7 +15,7 @@ import traceback
 
 from ansible_collections.kafka_ansible.cluster.plugins.module_utils.kafka_cluster_state import read_cluster
 from ansible_collections.kafka_ansible.cluster.plugins.module_utils.kafka_connection import (
-    MAX_BACKOFF, KafkaModuleError, connect)
+    MAX_BACKOFF, KafkaModuleError, apply_reporting, connect)
 from ansible_collections.kafka_ansible.cluster.plugins.module_utils.kafka_topic_apply import Applier, validate_on_server
 from ansible_collections.kafka_ansible.cluster.plugins.module_utils.kafka_topic_plan import (
     PlanError, build_plan, validate_topics)
@@ -62,12 +62,7 @@ def reconcile(admin, topics, prune, allow_rf_change, wait_timeout, check_mode):
     if check_mode:
         return plan
     applier = Applier(admin, plan, wait_timeout)
-    try:
-        applier.run()
-    except Exception as e:  # say what was applied, whatever broke
-        raise KafkaModuleError('Failed after applying %d operations (see applied): %s' % (len(applier.applied), e),
-                               changed=bool(applier.applied), applied=applier.applied, changes=plan['changes'],
-                               exception=traceback.format_exc())
+    apply_reporting(applier, plan['changes'], 'operations')
     return plan
 
 

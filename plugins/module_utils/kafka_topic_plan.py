@@ -226,16 +226,25 @@ def validate_topics(topics, prune=None):
         if configs is not None and not isinstance(configs, dict):
             errors.append('%s: configs must be a mapping of config names to values' % label)
 
-    if prune is not None:
-        if not prune.get('prefix') and not prune.get('regex'):
-            errors.append('prune: requires prune_prefix or prune_regex; refusing to prune the whole cluster')
-        if prune.get('regex'):
-            try:
-                re.compile(prune['regex'])
-            except re.error as e:
-                errors.append('prune: prune_regex %r is not a valid regular expression: %s' % (prune['regex'], e))
-        if prune.get('max_deletions', 0) < 0:
-            errors.append('prune: prune_max_deletions must be >= 0')
+    return errors + prune_errors(prune, 'the whole cluster')
+
+
+def prune_errors(prune, everything, scopes=('prefix', 'regex')):
+    """Errors of the prune options of any of the modules (None: no pruning). ``everything`` names what
+    an unscoped prune would delete; ``scopes`` are the options of which one is required."""
+    if prune is None:
+        return []
+    errors = []
+    if not any(prune.get(scope) for scope in scopes):
+        names = ['prune_' + scope for scope in scopes]
+        errors.append('prune: requires %s or %s; refusing to prune %s' % (', '.join(names[:-1]), names[-1], everything))
+    if prune.get('regex'):
+        try:
+            re.compile(prune['regex'])
+        except re.error as e:
+            errors.append('prune: prune_regex %r is not a valid regular expression: %s' % (prune['regex'], e))
+    if prune.get('max_deletions', 0) < 0:
+        errors.append('prune: prune_max_deletions must be >= 0')
     return errors
 
 

@@ -21,7 +21,7 @@ import ssl
 import traceback
 
 from ansible_collections.kafka_ansible.cluster.plugins.module_utils.kafka_connection import (
-    KafkaModuleError, connect)
+    KafkaModuleError, apply_reporting, connect)
 from ansible_collections.kafka_ansible.cluster.plugins.module_utils.kafka_topic_apply import ApplyError, wait_until
 from ansible_collections.kafka_ansible.cluster.plugins.module_utils.kafka_topic_engine import INVALID
 from ansible_collections.kafka_ansible.cluster.plugins.module_utils.kafka_user_plan import (
@@ -283,13 +283,7 @@ def run_users(params, users, prune, login, check_mode=False, with_diff=False, lo
             raise KafkaModuleError(INVALID + str(e), errors=e.errors)
         applier = Applier(admin, plan, users, login, params['wait_timeout'], login_fn)
         if not check_mode:
-            try:
-                applier.run()
-            except Exception as e:  # say what was applied, whatever broke
-                raise KafkaModuleError('Failed after applying %d SCRAM credential changes (see applied): %s'
-                                       % (len(applier.applied), e), changed=bool(applier.applied),
-                                       applied=applier.applied, changes=plan['changes'],
-                                       exception=traceback.format_exc())
+            apply_reporting(applier, plan['changes'], 'SCRAM credential changes')
     finally:
         admin.close()
     result = dict(changed=bool(plan['changes']), changes=plan['changes'])

@@ -24,7 +24,7 @@ from __future__ import annotations
 import difflib
 import re
 
-from ansible_collections.kafka_ansible.cluster.plugins.module_utils.kafka_topic_plan import PlanError
+from ansible_collections.kafka_ansible.cluster.plugins.module_utils.kafka_topic_plan import PlanError, prune_errors
 
 MECHANISMS = ('SCRAM-SHA-256', 'SCRAM-SHA-512')
 DEFAULT_MECHANISMS = ('SCRAM-SHA-512',)
@@ -193,19 +193,7 @@ def login_settings(params):
 
 def validate_prune(prune):
     """Errors of the prune options (None: no pruning)."""
-    if prune is None:
-        return []
-    errors = []
-    if not prune.get('prefix') and not prune.get('regex'):
-        errors.append('prune: requires prune_prefix or prune_regex; refusing to prune every SCRAM user of the cluster')
-    if prune.get('regex'):
-        try:
-            re.compile(prune['regex'])
-        except re.error as e:
-            errors.append('prune: prune_regex %r is not a valid regular expression: %s' % (prune['regex'], e))
-    if prune.get('max_deletions', 0) < 0:
-        errors.append('prune: prune_max_deletions must be >= 0')
-    return errors
+    return prune_errors(prune, 'every SCRAM user of the cluster')
 
 
 def declare(entries, prune=None):

@@ -218,17 +218,14 @@ from ansible.module_utils.basic import AnsibleModule
 from ansible_collections.kafka_ansible.cluster.plugins.module_utils.kafka_acl_apply import run_acls
 from ansible_collections.kafka_ansible.cluster.plugins.module_utils.kafka_acl_plan import declare
 from ansible_collections.kafka_ansible.cluster.plugins.module_utils.kafka_argument_specs import KAFKA_ACLS_ARGS
-from ansible_collections.kafka_ansible.cluster.plugins.module_utils.kafka_connection import finish
+from ansible_collections.kafka_ansible.cluster.plugins.module_utils.kafka_connection import finish, prune_scope
 from ansible_collections.kafka_ansible.cluster.plugins.module_utils.kafka_topic_engine import INVALID
 
 
 def main():
     module = AnsibleModule(**KAFKA_ACLS_ARGS)
     params = module.params
-    prune = None
-    if params['prune']:
-        prune = {'prefix': params['prune_prefix'], 'regex': params['prune_regex'],
-                 'principals': params['prune_principals'], 'max_deletions': params['prune_max_deletions']}
+    prune = prune_scope(params, 'principals')
     declared, errors = declare(params['acls'], prune)
     if errors:
         module.fail_json(msg=INVALID + '; '.join(errors), errors=errors)

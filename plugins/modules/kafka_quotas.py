@@ -222,7 +222,7 @@ errors:
 
 from ansible.module_utils.basic import AnsibleModule
 from ansible_collections.kafka_ansible.cluster.plugins.module_utils.kafka_argument_specs import KAFKA_QUOTAS_ARGS
-from ansible_collections.kafka_ansible.cluster.plugins.module_utils.kafka_connection import finish
+from ansible_collections.kafka_ansible.cluster.plugins.module_utils.kafka_connection import finish, prune_scope
 from ansible_collections.kafka_ansible.cluster.plugins.module_utils.kafka_quota_apply import run_quotas
 from ansible_collections.kafka_ansible.cluster.plugins.module_utils.kafka_quota_plan import declare
 from ansible_collections.kafka_ansible.cluster.plugins.module_utils.kafka_topic_engine import INVALID
@@ -231,10 +231,7 @@ from ansible_collections.kafka_ansible.cluster.plugins.module_utils.kafka_topic_
 def main():
     module = AnsibleModule(**KAFKA_QUOTAS_ARGS)
     params = module.params
-    prune = None
-    if params['prune']:
-        prune = {'prefix': params['prune_prefix'], 'regex': params['prune_regex'],
-                 'max_deletions': params['prune_max_deletions']}
+    prune = prune_scope(params)
     declared, errors = declare(params['quotas'], prune)
     if errors:
         module.fail_json(msg=INVALID + '; '.join(errors), errors=errors)

@@ -245,17 +245,14 @@ errors:
 
 from ansible.module_utils.basic import AnsibleModule
 from ansible_collections.kafka_ansible.cluster.plugins.module_utils.kafka_argument_specs import KAFKA_TOPICS_ARGS
-from ansible_collections.kafka_ansible.cluster.plugins.module_utils.kafka_connection import finish
+from ansible_collections.kafka_ansible.cluster.plugins.module_utils.kafka_connection import finish, prune_scope
 from ansible_collections.kafka_ansible.cluster.plugins.module_utils.kafka_topic_engine import run_topics
 
 
 def main():
     module = AnsibleModule(**KAFKA_TOPICS_ARGS)
     params = module.params
-    prune = None
-    if params['prune']:
-        prune = {'prefix': params['prune_prefix'], 'regex': params['prune_regex'],
-                 'max_deletions': params['prune_max_deletions']}
+    prune = prune_scope(params)
     finish(module, lambda: run_topics(params, params['topics'], prune, module.check_mode, module._diff))
 
 

@@ -214,9 +214,9 @@ def test_prune_needs_a_scope_and_valid_options():
         'prune: requires prune_prefix, prune_regex or prune_principals; refusing to prune every ACL of the cluster']
     assert validate_prune(prune(regex='(', principals=['bob'], max_deletions=-1)) == [
         "prune: prune_regex '(' is not a valid regular expression: missing ), unterminated subpattern at position 0",
+        'prune: prune_max_deletions must be >= 0',
         "prune: principal 'bob' is not of the form Type:name, for example User:alice (a string is split at commas "
-        "by Ansible: give principals as a YAML list)",
-        'prune: prune_max_deletions must be >= 0']
+        "by Ansible: give principals as a YAML list)"]
 
 
 def test_prune_errors_come_with_the_entry_errors():
