@@ -11,17 +11,13 @@ cache="${KAFKA_ANSIBLE_CACHE:-$HOME/.cache/kafka-ansible}"
 "$here/build-dist.sh"
 
 kafka_python="$(grep -E '^kafka-python==' "$here/../requirements.txt")"
-for requirement in "$kafka_python" "$(grep -E '^kazoo==' "$here/../requirements.txt")"; do
+# pip wheel saves a published wheel as it is and builds one where there is only source (pure-sasl).
+for requirement in $(grep -E '^(kafka-python|kazoo|pure-sasl)==' "$here/../requirements.txt"); do
   name="${requirement%%==*}"
   if ! ls "$cache/wheels/${name//-/_}-${requirement#*==}"-*.whl >/dev/null 2>&1; then
-    python3 -m pip download --quiet --no-deps --only-binary=:all: -d "$cache/wheels" "$requirement"
+    python3 -m pip wheel --quiet --no-deps -w "$cache/wheels" "$requirement"
   fi
 done
-# pure-sasl (kazoo's SASL) is published as source only: build its (pure-Python) wheel here.
-pure_sasl="$(grep -E '^pure-sasl==' "$here/../requirements.txt")"
-if ! ls "$cache/wheels/"pure_sasl-"${pure_sasl#pure-sasl==}"-*.whl >/dev/null 2>&1; then
-  python3 -m pip wheel --quiet --no-deps -w "$cache/wheels" "$pure_sasl"
-fi
 
 # The course's JupyterHub (roles/jupyter): its pinned packages as wheels, installed on the nodes from
 # `jupyter-wheels` beside the kafka-python wheels (the role's default when kafka_python_wheels_dir is set).
