@@ -21,6 +21,7 @@ from kafka.protocol.admin import AlterClientQuotasRequest, DescribeClientQuotasR
 from ansible_collections.kafka_ansible.cluster.plugins.module_utils.kafka_connection import KafkaAdmin
 from ansible_collections.kafka_ansible.cluster.plugins.module_utils.kafka_quota_apply import Applier, QuotaClient
 from ansible_collections.kafka_ansible.cluster.plugins.module_utils.kafka_quota_plan import Entity
+from ansible_collections.kafka_ansible.cluster.plugins.module_utils.kafka_user_apply import alter_on_controller
 
 # An entity as this test spells it, independent of the module: a sorted tuple of (type, name or None).
 DEFAULT_CLIENT = (('client-id', None),)
@@ -301,15 +302,29 @@ def test_a_client_id_quota_throttles_a_producer(ansible, admin, tag, prefix):
 def test_removing_a_users_quotas_keeps_its_scram_credentials(ansible, admin, tag):
     """Quotas and SCRAM credentials of a user share its ZooKeeper node: the module removes quota keys only."""
     name = tag + '-scram'
-    assert admin.alter_user_scram_credentials([UserScramCredentialUpsertion(name, 'SCRAM-SHA-512', uuid.uuid4().hex)]) \
-        == {name: None}
+    # Sent to the controller, the only broker that stores credentials in ZooKeeper mode (kafka-python
+    # alone sends it to any broker and takes NOT_CONTROLLER for success).
+    alter = alter_on_controller(admin)
+    assert alter([UserScramCredentialUpsertion(name, 'SCRAM-SHA-512', uuid.uuid4().hex)]) == {name: None}
     try:
+        assert scram_credentials(admin, name) == [('SCRAM_SHA_512', 4096)]
         ok(ansible('kafka_quotas', {'quotas': [{'user': name, 'producer_byte_rate': 1024}]}))
         assert settled(admin, tag) == {user(name): {'producer_byte_rate': 1024.0}}
         ok(ansible('kafka_quotas', {'quotas': [{'user': name, 'state': 'absent'}]}))
         assert settled(admin, tag) == {}
-        described = admin.describe_user_scram_credentials([name])[name]
-        assert described['error'] is None
-        assert [(c['mechanism'].name, c['iterations']) for c in described['credential_infos']] == [('SCRAM_SHA_512', 4096)]
+        assert scram_credentials(admin, name) == [('SCRAM_SHA_512', 4096)]
     finally:
-        admin.alter_user_scram_credentials([UserScramCredentialDeletion(name, 'SCRAM-SHA-512')])
+        alter([UserScramCredentialDeletion(name, 'SCRAM-SHA-512')])
+
+
+def scram_credentials(admin, name, timeout=30):
+    """[(mechanism, iterations)] of ``name``, once every broker answers alike (each broker learns a
+    credential from ZooKeeper a moment after the controller stored it)."""
+    deadline = time.monotonic() + timeout
+    while True:
+        described = admin.describe_user_scram_credentials([name])[name]
+        found = [(c['mechanism'].name, c['iterations']) for c in described['credential_infos']]
+        if found or time.monotonic() > deadline:
+            assert described['error'] is None, described['error']
+            return found
+        time.sleep(0.5)
