@@ -24,6 +24,11 @@ def pytest_configure(config):
         # ... and where ZooKeeper is, for the kazoo reader's tests (tests/integration/test_zookeeper_kazoo.py).
         os.environ.setdefault('ZOOKEEPER_TEST_SERVER', cluster.zookeeper_servers()[0])
         os.environ.setdefault('ZOOKEEPER_TEST_CHROOT', '/kafka')
+        # The scenario's ZooKeeper SASL user (molecule/default: kafka, its password beside the inventory).
+        password = os.path.join(os.path.dirname(cluster.inventory), '..', 'zookeeper-kafka.password')
+        if os.path.exists(password):
+            with open(password) as f:
+                os.environ.update(ZOOKEEPER_TEST_SASL_USER='kafka', ZOOKEEPER_TEST_SASL_PASSWORD=f.read().split()[0])
 
 
 @pytest.fixture(scope='session')

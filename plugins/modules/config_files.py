@@ -82,9 +82,13 @@ options:
         type: str
         required: true
       content:
-        description: The whole content of the file.
+        description: The whole content of the file. Required unless O(secret_files[].state=absent).
         type: str
-        required: true
+      state:
+        description: V(absent) removes the file.
+        type: str
+        choices: [present, absent]
+        default: present
       owner:
         description: Owner name.
         type: str
@@ -193,8 +197,8 @@ ARGUMENT_SPEC = dict(
         dest=dict(type='str', required=True), content=dict(type='str'),
         state=dict(type='str', choices=['present', 'absent'], default='present'), **_OWNERSHIP)),
     secret_files=dict(type='list', elements='dict', default=[], options=dict(
-        dest=dict(type='str', required=True), content=dict(type='str', required=True, no_log=True),
-        **_OWNERSHIP)),
+        dest=dict(type='str', required=True), content=dict(type='str', no_log=True),
+        state=dict(type='str', choices=['present', 'absent'], default='present'), **_OWNERSHIP)),
     links=dict(type='list', elements='dict', default=[], options=dict(
         path=dict(type='list', elements='str', required=True), target=dict(type='str', required=True))),
     requires=dict(type='list', elements='dict', default=[], options=dict(
@@ -354,8 +358,25 @@ def text(data):
         return '(binary content)\n'
 
 
+class ConfigFilesModule(AnsibleModule):
+    """Logs its invocation (syslog, the journal) without the secret files' contents. Ansible logs a list
+    option through str(), where a multi-line no_log value (a key, a JAAS file) is escaped, no longer matches
+    the value to mask and would be logged in full."""
+
+    def _log_invocation(self):
+        secrets = self.params.get('secret_files') or []
+        contents = [entry.get('content') for entry in secrets]
+        for entry in secrets:
+            entry['content'] = 'NOT_LOGGING_PARAMETER'
+        try:
+            super()._log_invocation()
+        finally:
+            for entry, content in zip(secrets, contents):
+                entry['content'] = content
+
+
 def main():
-    module = AnsibleModule(argument_spec=ARGUMENT_SPEC, supports_check_mode=True)
+    module = ConfigFilesModule(argument_spec=ARGUMENT_SPEC, supports_check_mode=True)
     directories = module.params['directories']
     files = module.params['files']
     secrets = module.params['secret_files']

@@ -1,5 +1,6 @@
 """The listeners of the default scenario, with real clients (issue 14): PLAINTEXT for the course, INTERNAL
-(TLS, client certificates from the role's CA; brokers and modules), CLIENTS (SCRAM over TLS, under ACLs).
+(TLS, client certificates from the role's CA; brokers and modules), CLIENTS (SCRAM over TLS, under ACLs);
+and its ZooKeeper, where brokers log in with SASL DIGEST-MD5 and members authenticate each other.
 
 Every refusal is shown twice: the client fails, and the reason kafka-python logs is the expected one."""
 
@@ -18,9 +19,12 @@ from kafka.admin import UserScramCredentialDeletion, UserScramCredentialUpsertio
 
 from ansible_collections.kafka_ansible.cluster.plugins.module_utils.kafka_user_apply import alter_on_controller
 from lib.load import LoadGenerator, check
+from lib.molecule_cluster import four_letter_word
 
 PLAINTEXT, INTERNAL, CLIENTS = 9092, 9094, 9093
 MESSAGES = 500
+# What a ZooKeeper member logged: its journal (start-foreground logs to the console) and any log file.
+ZOOKEEPER_LOGS = '(journalctl -u zookeeper --no-pager; cat /var/log/zookeeper/*.log) 2>/dev/null'
 FIGURES = os.path.join(os.path.dirname(__file__), '..', '..', '.cache', 'security')
 
 
@@ -203,6 +207,93 @@ def test_the_ca_key_never_leaves_the_controller(cluster):
         assert found.stdout == '', (name, found.stdout)
 
 
+def zookeeper(server, password=None):
+    """A kazoo session with one member: anonymous, or logged in as kafka with ``password``."""
+    from kazoo.client import KazooClient
+    client = KazooClient(hosts=server, timeout=10, connection_retry={'max_tries': 2},
+                         sasl_options={'mechanism': 'DIGEST-MD5', 'username': 'kafka', 'password': password}
+                         if password else None)
+    client.start(15)
+    return client
+
+
+def scenario_secret(cluster, name):
+    """A random secret the scenario keeps beside its inventory (molecule/default/molecule.yml)."""
+    with open(os.path.join(os.path.dirname(cluster.inventory), '..', name)) as f:
+        return f.read().split()[0]
+
+
+def test_only_the_brokers_change_kafkas_znodes(cluster, user):
+    """zookeeper.set.acl: the brokers (logged in as kafka) own Kafka's znodes; an anonymous client reads
+    what Kafka leaves world-readable, changes nothing, and cannot read the SCRAM credentials."""
+    from kazoo.exceptions import NoAuthError
+    from kazoo.security import ACL as ZkACL, Id, Permissions
+    server = cluster.zookeeper_servers()[0]
+    anonymous, broker = zookeeper(server), zookeeper(server, scenario_secret(cluster, 'zookeeper-kafka.password'))
+    try:
+        acls, _ = anonymous.get_acls('/kafka/brokers/ids')
+        assert sorted(acls, key=str) == sorted([ZkACL(Permissions.ALL, Id('sasl', 'kafka')),
+                                                ZkACL(Permissions.READ, Id('world', 'anyone'))], key=str)
+        assert anonymous.get_children('/kafka/brokers/ids')
+        with pytest.raises(NoAuthError):
+            anonymous.create('/kafka/config/topics/it-zk-%s' % uuid.uuid4().hex[:6], b'{}')
+        with pytest.raises(NoAuthError):
+            anonymous.set('/kafka/brokers/ids/%d' % cluster.broker_id(cluster.hosts('kafka')[0]), b'{}')
+        credential = '/kafka/config/users/' + user[0]
+        with pytest.raises(NoAuthError):
+            anonymous.get(credential)
+        assert b'SCRAM-SHA-512' in broker.get(credential)[0]
+    finally:
+        anonymous.stop()
+        broker.stop()
+
+
+def test_zookeeper_members_authenticate_each_other_and_answer_only_whitelisted_words(cluster):
+    members = cluster.hosts('zookeeper')
+    for name, server in zip(members, cluster.zookeeper_servers()):
+        host = cluster.host(name)
+        jaas = host.file('/etc/zookeeper/jaas.conf')
+        assert (jaas.user, jaas.group, jaas.mode) == ('zookeeper', 'zookeeper', 0o600), name
+        config = host.file('/etc/zookeeper/zoo.cfg').content_string
+        for line in ('quorum.auth.enableSasl=true', 'quorum.auth.learnerRequireSasl=true',
+                     'quorum.auth.serverRequireSasl=true', 'authProvider.sasl='):
+            assert line in config, (name, line)
+        assert 'is not executed because it is not in the whitelist' in four_letter_word(server, 'conf')
+    # Every follower logged in to the leader over the quorum port (ZooKeeper's SaslQuorumAuthServer).
+    logins = sum(int(cluster.host(name).run(ZOOKEEPER_LOGS + ' | grep -c "Successfully completed the authentication using SASL"')
+                     .stdout.strip() or 0) for name in members)
+    assert logins >= len(members) - 1, logins
+    for name in cluster.hosts('kafka'):
+        for path, owner in (('/etc/kafka/zookeeper-jaas.conf', 'kafka'), ('/etc/kafka-cli/zookeeper-client.properties', 'root')):
+            secret = cluster.host(name).file(path)
+            assert (secret.user, secret.group, secret.mode) == (owner, owner, 0o600), (name, path)
+
+
+def test_a_member_that_requires_sasl_refuses_anonymous_clients(cluster):
+    """zookeeper_sasl_required on one member (zookeeper.yml --limit: one gated restart): a client that does
+    not log in is refused there; logins, the brokers' included, still work. Then the member is put back."""
+    from kazoo.exceptions import SessionClosedRequireSaslError
+    member = cluster.hosts('zookeeper')[-1]
+    server = '%s:2181' % cluster.address(member)
+    run = cluster.playbook('playbooks/zookeeper.yml', '--limit', member, extra_vars={'zookeeper_sasl_required': True})
+    try:
+        assert run.rc == 0, run.tail()
+        assert 'enforce.auth.enabled=true' in cluster.host(member).file('/etc/zookeeper/zoo.cfg').content_string
+        anonymous = zookeeper(server)
+        logged_in = zookeeper(server, scenario_secret(cluster, 'zookeeper-kafka.password'))
+        try:
+            with pytest.raises(SessionClosedRequireSaslError):
+                anonymous.get_children('/kafka/brokers/ids')
+            assert sorted(logged_in.get_children('/kafka/brokers/ids')) \
+                == sorted(str(cluster.broker_id(name)) for name in cluster.hosts('kafka'))
+        finally:
+            anonymous.stop()
+            logged_in.stop()
+    finally:
+        back = cluster.playbook('playbooks/zookeeper.yml', '--limit', member)
+        assert back.rc == 0, back.tail()
+
+
 class CommandLines(threading.Thread):
     """Samples every process's command line on the given hosts (and here) until stopped."""
 
@@ -258,8 +349,9 @@ def test_a_renewal_restarts_brokers_one_at_a_time_under_load_and_leaks_no_secret
     order = [run.output.index('Read the cluster state after restarting %s' % name) for name in brokers]
     assert len(set(order)) == len(brokers)
 
-    with open(os.path.join(os.path.dirname(cluster.ca_dir()), '..', 'kafka-ca.passphrase')) as f:
-        secrets = {'the CA passphrase': f.read().split()[0]}
+    secrets = {'the CA passphrase': scenario_secret(cluster, 'kafka-ca.passphrase'),
+               "ZooKeeper's kafka password": scenario_secret(cluster, 'zookeeper-kafka.password'),
+               "ZooKeeper's quorum password": scenario_secret(cluster, 'zookeeper-quorum.password')}
     for name in brokers:
         key = cluster.host(name).file('/etc/kafka/tls/node.key').content_string.splitlines()
         secrets['the key of %s' % name] = key[1][:40]
@@ -268,6 +360,8 @@ def test_a_renewal_restarts_brokers_one_at_a_time_under_load_and_leaks_no_secret
         host = cluster.host(name)
         places['journal of %s' % name] = host.run('journalctl --since "%s" --no-pager' % since).stdout
         places['logs of %s' % name] = host.run('cat /var/log/kafka/*.log').stdout
+    for name in cluster.hosts('zookeeper'):
+        places['logs of %s' % name] = cluster.host(name).run(ZOOKEEPER_LOGS).stdout
     hits = dict(('%s in %s' % (secret, place), text.count(value))
                 for secret, value in secrets.items() for place, text in places.items() if value in text)
     record('secret hunt: %d secrets in %d places, %d characters searched, hits %s'

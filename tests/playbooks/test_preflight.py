@@ -71,6 +71,10 @@ SECURE = {
     'kafka_inter_broker_listener': 'INTERNAL',
     'kafka_authorizer_enabled': True,
     'kafka_tls_ca_passphrase': 'a-passphrase-of-the-test',
+    'zookeeper_sasl_users': {'kafka': 'a-zookeeper-password'},
+    'zookeeper_client_sasl_username': 'kafka',
+    'zookeeper_quorum_sasl_password': 'a-quorum-password',
+    'zookeeper_sasl_required': True,
 }
 PLAIN_AND_SCRAM = [{'name': 'PLAINTEXT', 'port': 9092, 'protocol': 'PLAINTEXT'},
                    {'name': 'SCRAM', 'port': 9093, 'protocol': 'SASL_PLAINTEXT', 'sasl_mechanisms': ['SCRAM-SHA-512']}]
@@ -107,6 +111,12 @@ def own_certificate(tmp_path, name):
      'so kafka_modules_on_controller must be false'),
     (dict(SECURE, kafka_inter_broker_listener='CLIENTS'),
      'inter-broker listener CLIENTS: brokers replicate over PLAINTEXT or SSL'),
+    (dict(SECURE, zookeeper_client_sasl_username='broker'),
+     "zookeeper_client_sasl_username 'broker' is not one of zookeeper_sasl_users (kafka)"),
+    (dict(SECURE, zookeeper_client_sasl_username=''), 'zookeeper_sasl_required also needs zookeeper_client_sasl_username'),
+    (dict(SECURE, zookeeper_sasl_users={'kafka': 'short'}), 'to passwords of 8 or more printable ASCII characters'),
+    (dict(SECURE, zookeeper_quorum_sasl_password='has"a-quote'), 'to passwords of 8 or more printable ASCII characters'),
+    (dict(SECURE, zookeeper_sasl_users={'kafka user': 'a-zookeeper-password'}), "(names: ['kafka user']"),
 ])
 def test_bad_security_settings_are_refused_with_a_clear_message(tmp_path, extra, message):
     rc, output = run_preflight(tmp_path, GOOD_ZK, GOOD_KAFKA, extra)

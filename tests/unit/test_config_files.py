@@ -144,3 +144,16 @@ def test_a_missing_requirement_or_a_file_in_a_links_place_changes_nothing(tmp_pa
         'required %s is missing: install the release first' % (tmp_path / 'release' / 'run.sh'),
         'link %s: exists and is not a link' % (tmp_path / 'bin' / 'c')]
     assert sorted(os.listdir(tmp_path)) == ['bin'] and (tmp_path / 'bin' / 'c').read_text() == 'a real file'
+
+
+def test_the_invocation_log_holds_no_secret_content_and_the_file_does(tmp_path, capsys, monkeypatch):
+    """Ansible logs a module's invocation to syslog (the journal); a multi-line secret in a list option
+    would be logged in full if the module did not leave it out."""
+    logged = []
+    monkeypatch.setattr(config_files.ConfigFilesModule, 'log', lambda self, msg, log_args=None: logged.append(msg))
+    secret = 'Client {\n  password="multi-line-secret-42";\n};\n'
+    result = run(capsys, secret_files=[{'dest': str(tmp_path / 'jaas.conf'), 'content': secret, 'mode': '0600'}])
+    assert result['changed_paths'] == [str(tmp_path / 'jaas.conf')]
+    assert (tmp_path / 'jaas.conf').read_text() == secret
+    assert len(logged) == 1 and 'jaas.conf' in logged[0]
+    assert 'multi-line-secret-42' not in logged[0]
