@@ -1,5 +1,6 @@
 """A no-op run decides from one probe per install step and transfers nothing (issue 13), yet real
-drift on a node is still detected, predicted by check mode, and repaired without restarting a broker."""
+drift on a node is still detected, predicted by check mode, and repaired without restarting a broker.
+site.yml runs with --limit on the drifted node, as an operator repairs one node (and twice as fast)."""
 
 import kafka
 import pytest
@@ -30,8 +31,8 @@ def drifted(cluster):
 
 
 def test_check_mode_predicts_the_repairs_and_changes_nothing(cluster, drifted):
-    _, host, _ = drifted
-    run = cluster.playbook('site.yml', '--check')
+    name, host, _ = drifted
+    run = cluster.playbook('site.yml', '--check', '--limit', name)
     assert run.rc == 0, run.tail()
     assert run.changed > 0, run.tail()
     assert not host.file('/usr/local/bin/kafka-topics').exists
@@ -41,9 +42,9 @@ def test_check_mode_predicts_the_repairs_and_changes_nothing(cluster, drifted):
 
 
 def test_a_rerun_repairs_the_drift_without_restarting_a_broker(cluster, drifted):
-    _, host, agent_sum = drifted
+    name, host, agent_sum = drifted
     before = cluster.main_pids()
-    run = cluster.playbook('site.yml')
+    run = cluster.playbook('site.yml', '--limit', name)
     assert run.rc == 0, run.tail()
     assert run.changed > 0, run.tail()
     for tool in ('kafka-topics', 'zookeeper-shell'):
@@ -56,7 +57,7 @@ def test_a_rerun_repairs_the_drift_without_restarting_a_broker(cluster, drifted)
     assert cluster.main_pids() == before
 
 
-def test_the_run_after_the_repair_changes_nothing(cluster):
-    run = cluster.playbook('site.yml')
+def test_the_run_after_the_repair_changes_nothing(cluster, drifted):
+    run = cluster.playbook('site.yml', '--limit', drifted[0])
     assert run.rc == 0, run.tail()
     assert run.changed == 0, run.tail()

@@ -318,3 +318,79 @@ def test_a_student_without_a_secret_is_a_clear_error(jupyter):
     assert run.rc != 0, run.tail()
     assert 'There is no default password' in run.output and 'carol' in run.output, run.tail()
     assert not jupyter.host.user('carol').exists
+
+
+def kafka_password(jupyter, login):
+    """The student's SCRAM password (course_student_kafka_passwords of the scenario)."""
+    with open(os.path.join(jupyter.inventory_dir, '..', 'jupyter', '%s.kafka-password' % login), encoding='utf-8') as handle:
+        return handle.read().split()[0]
+
+
+def attempt(host, command, user):
+    """rc and output (stdout and stderr) of a command run as `user` (the launcher finds their client properties)."""
+    result = host.run('runuser -u %s -- bash -c %s' % (user, shlex.quote('cd && ' + command)))
+    return result.rc, result.stdout + result.stderr
+
+
+def test_each_student_manages_only_their_own_topics_and_reads_the_others(jupyter):
+    """The isolation opt-in: the tools log each student in with their own ~/.kafka/client.properties (0600,
+    SCRAM on the SASL_SSL listener); bob reads alice's topic but cannot write to it, delete it or create
+    a topic in her name; his own topics are his; the kernel's kafka-python logs in the same way."""
+    host, mark = jupyter.host, 'isolation-%s' % uuid.uuid4().hex[:8]
+    for login in (STUDENT, OTHER_STUDENT):
+        settings = host.file('/home/%s/.kafka/client.properties' % login)
+        assert (settings.user, settings.mode) == (login, 0o600), login
+        assert 'security.protocol=SASL_SSL' in settings.content_string
+    assert attempt(host, 'cat /home/%s/.kafka/client.properties' % STUDENT, OTHER_STUDENT)[0] != 0
+
+    sh(host, 'echo %s | kafka-console-producer --topic %s' % (mark, STUDENT), user=STUDENT)
+    read = sh(host, 'kafka-console-consumer --topic %s --from-beginning --timeout-ms 20000 2>/dev/null | grep -c %s || true'
+              % (STUDENT, mark), user=OTHER_STUDENT)
+    assert read.strip() == '1', read
+
+    refused = {
+        'write to alice': 'echo theft | kafka-console-producer --topic %s --request-required-acks all' % STUDENT,
+        "delete alice's topic": 'kafka-topics --delete --topic %s' % STUDENT,
+        'create a topic in her name': 'kafka-topics --create --topic %s-stolen --partitions 1 --replication-factor 3' % STUDENT,
+    }
+    for what, command in refused.items():
+        rc, output = attempt(host, command, OTHER_STUDENT)
+        assert re.search(r'Authorization|[Nn]ot authorized', output), '%s was not refused (rc %d):\n%s' % (what, rc, output[-2000:])
+    assert STUDENT in sh(host, 'kafka-topics --list', user=OTHER_STUDENT).split()
+
+    own = '%s-isolation' % OTHER_STUDENT
+    sh(host, 'kafka-topics --create --topic %s --partitions 1 --replication-factor 3' % own, user=OTHER_STUDENT)
+    sh(host, 'kafka-topics --delete --topic %s' % own, user=OTHER_STUDENT)
+
+    # The kernel's Python (the notebook servers set KAFKA_CLIENT_PROPERTIES): no credentials in the code.
+    kernel = ('KAFKA_CLIENT_PROPERTIES=$HOME/.kafka/client.properties /opt/jupyterhub/bin/python -c %s'
+              % shlex.quote('from kafka import KafkaProducer\n'
+                            'from kafka.errors import TopicAuthorizationFailedError\n'
+                            'producer = KafkaProducer(bootstrap_servers="kafka1:9093", acks="all", max_block_ms=30000)\n'
+                            'producer.send("%s", b"mine").get(timeout=30)\n'
+                            'try:\n    producer.send("%s", b"theft").get(timeout=30)\n'
+                            'except TopicAuthorizationFailedError:\n    print("refused")\n' % (OTHER_STUDENT, STUDENT)))
+    assert sh(host, kernel, user=OTHER_STUDENT).split()[-1:] == ['refused']
+
+
+def test_the_course_playbook_again_changes_nothing_and_shows_no_password(jupyter):
+    """playbooks/course.yml run again with -vvv --diff: the students' users (checked by a real login) and ACLs
+    are already right, and neither the output nor the journal of the modules host holds a password."""
+    modules_host = jupyter.cluster.host(jupyter.cluster.hosts('kafka')[0])
+    since = modules_host.check_output('date "+%Y-%m-%d %H:%M:%S"')
+    run = jupyter.cluster.playbook('playbooks/course.yml', '-vvv', '--diff')
+    assert run.rc == 0, run.tail()
+    assert run.changed == 0, run.tail()
+    journal = modules_host.run('journalctl --since "%s" --no-pager' % since).stdout
+    assert 'kafka_users' in journal  # the module's invocation is logged, masked
+    for login in (STUDENT, OTHER_STUDENT):
+        secret = kafka_password(jupyter, login)
+        assert secret not in run.output and secret not in journal, login
+
+
+def test_a_student_without_a_kafka_password_is_refused_before_anything_changes(jupyter):
+    run = jupyter.cluster.playbook('playbooks/course.yml', '--check',
+                                   extra_vars={'course_students': [STUDENT, OTHER_STUDENT, 'carol']})
+    assert run.rc != 0, run.tail()
+    assert 'students without one: [' in run.output and "'carol'" in run.output, run.tail()
+    assert 'Reconcile the declared topics' not in run.output, run.tail()

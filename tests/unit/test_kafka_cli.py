@@ -40,14 +40,14 @@ def test_rewrite(tool, args, expected):
 def test_zookeeper_option_becomes_the_registered_brokers(monkeypatch, capsys):
     seen = []
 
-    def brokers(spec, chroot):
-        seen.append((spec, chroot))
+    def brokers(spec, chroot, protocol):
+        seen.append((spec, chroot, protocol))
         return ['k1:9092', 'k2:9092'], 'z:2181/kafka'
 
     monkeypatch.setattr(kafka_cli, 'brokers_in_zookeeper', brokers)
     args = kafka_cli.rewrite('kafka-topics', ['--zookeeper', 'z:2181', '--create', '--topic', 't'], CONFIG)
     assert args == ['--bootstrap-server', 'k1:9092,k2:9092', '--create', '--topic', 't']
-    assert seen == [('z:2181', '/kafka')]
+    assert seen == [('z:2181', '/kafka', 'PLAINTEXT')]
     notice = capsys.readouterr().err.splitlines()
     assert len(notice) == 1 and 'no --zookeeper' in notice[0] and 'k1:9092,k2:9092' in notice[0]
 
@@ -73,7 +73,7 @@ def test_unreachable_zookeeper_without_brokers_in_the_cluster_file_fails(capsys)
     ['--zookeeper=', '--list'],
 ])
 def test_zookeeper_option_without_a_value_is_an_error(args, monkeypatch, capsys):
-    monkeypatch.setattr(kafka_cli, 'brokers_in_zookeeper', lambda spec, chroot: pytest.fail('looked up %r' % spec))
+    monkeypatch.setattr(kafka_cli, 'brokers_in_zookeeper', lambda spec, chroot, protocol: pytest.fail('looked up %r' % spec))
     with pytest.raises(SystemExit):
         kafka_cli.rewrite('kafka-topics', args, CONFIG)
     assert '--zookeeper requires a value' in capsys.readouterr().err
@@ -222,3 +222,65 @@ def test_without_kazoo_zookeeper_falls_back_to_the_cluster_file(monkeypatch, cap
     assert args == ['--bootstrap-server', 'b1:9092,b2:9092', '--list']
     notice = capsys.readouterr().err.splitlines()
     assert len(notice) == 1 and 'kazoo is not installed' in notice[0]
+
+
+LISTENERS = dict(CONFIG, listener_ports={'PLAINTEXT': 9092, 'SASL_SSL': 9093, 'SSL': 9094})
+CLIENT = ('/home/alice/.kafka/client.properties', 'SASL_SSL')
+
+
+@pytest.mark.parametrize('tool, args, expected', [
+    # By default, the brokers on the port of the file's protocol, and the file under the tool's own option.
+    ('kafka-topics', ['--list'], ['--bootstrap-server', 'b1:9093,b2:9093', '--list', '--command-config', CLIENT[0]]),
+    ('kafka-console-producer', ['--broker-list', 'x:9093', '--topic', 't'],
+     ['--broker-list', 'x:9093', '--topic', 't', '--producer.config', CLIENT[0]]),
+    ('kafka-console-consumer', ['--topic', 't'],
+     ['--bootstrap-server', 'b1:9093,b2:9093', '--topic', 't', '--consumer.config', CLIENT[0]]),
+    ('kafka-leader-election', ['--all-topic-partitions'],
+     ['--bootstrap-server', 'b1:9093,b2:9093', '--all-topic-partitions', '--admin.config', CLIENT[0]]),
+    ('kafka-producer-perf-test', ['--topic', 't'],
+     ['--topic', 't', '--producer-props', 'bootstrap.servers=b1:9093,b2:9093', '--producer.config', CLIENT[0]]),
+    # A file given on the command line wins.
+    ('kafka-topics', ['--list', '--command-config', 'mine'], ['--bootstrap-server', 'b1:9093,b2:9093', '--list', '--command-config', 'mine']),
+    # Tools without brokers, and kafka-configs on its own --zookeeper, are left alone.
+    ('kafka-dump-log', ['--files', 'x.log'], ['--files', 'x.log']),
+    ('kafka-configs', ['--zookeeper', 'z:2181', '--describe'], ['--zookeeper', 'z:2181', '--describe']),
+    ('zookeeper-shell', ['ls', '/'], ['z1:2181,z2:2181/kafka', 'ls', '/']),
+])
+def test_rewrite_with_the_users_client_properties(tool, args, expected):
+    assert kafka_cli.rewrite(tool, args, LISTENERS, CLIENT) == expected
+
+
+def test_a_protocol_without_a_listener_keeps_the_default_brokers():
+    assert kafka_cli.rewrite('kafka-topics', ['--list'], LISTENERS, ('f', 'SASL_PLAINTEXT'))[:2] == ['--bootstrap-server', 'b1:9092,b2:9092']
+
+
+def test_zookeeper_option_finds_the_listener_of_the_client_protocol(monkeypatch, capsys):
+    registration = {'endpoints': ['PLAINTEXT://k1:9092', 'CLIENTS://k1:9093'],
+                    'listener_security_protocol_map': {'PLAINTEXT': 'PLAINTEXT', 'CLIENTS': 'SASL_SSL'}}
+    assert kafka_cli.broker_address(registration, 'SASL_SSL') == 'k1:9093'
+    seen = []
+    monkeypatch.setattr(kafka_cli, 'brokers_in_zookeeper', lambda spec, chroot, protocol: seen.append(protocol) or (['k1:9093'], spec))
+    args = kafka_cli.rewrite('kafka-topics', ['--zookeeper', 'z:2181', '--list'], LISTENERS, CLIENT)
+    assert args == ['--bootstrap-server', 'k1:9093', '--list', '--command-config', CLIENT[0]] and seen == ['SASL_SSL']
+
+
+def test_client_properties_from_the_environment_or_the_home(monkeypatch, tmp_path):
+    monkeypatch.setenv('HOME', str(tmp_path))
+    monkeypatch.delenv('KAFKA_CLIENT_PROPERTIES', raising=False)
+    assert kafka_cli.client_properties() is None
+    home = tmp_path / '.kafka' / 'client.properties'
+    home.parent.mkdir()
+    home.write_text('security.protocol=sasl_ssl\nsasl.mechanism=SCRAM-SHA-512\n')
+    home.chmod(0o600)
+    assert kafka_cli.client_properties() == (str(home), 'SASL_SSL')
+    other = tmp_path / 'other.properties'
+    other.write_text('# plain\n')
+    other.chmod(0o600)
+    monkeypatch.setenv('KAFKA_CLIENT_PROPERTIES', str(other))
+    assert kafka_cli.client_properties() == (str(other), 'PLAINTEXT')
+    other.chmod(0o644)
+    with pytest.raises(LookupError, match='readable by others than its owner'):
+        kafka_cli.client_properties()
+    monkeypatch.setenv('KAFKA_CLIENT_PROPERTIES', str(tmp_path / 'missing'))
+    with pytest.raises(LookupError, match='no client properties file'):
+        kafka_cli.client_properties()

@@ -11,6 +11,12 @@ Installed by the Ansible role kafka_cli: /usr/local/bin/<name> links here and ru
   - zookeeper-shell connects to the cluster's ensemble and chroot when no server is given.
 The cluster's addresses come from /etc/kafka-cli/cluster.json (written by the role).
 
+A user's own Kafka client settings (a secured cluster: SASL login, TLS truststore) are a properties file
+readable only by its owner: $KAFKA_CLIENT_PROPERTIES, else ~/.kafka/client.properties when it exists.
+Each tool gets it with its own option (--command-config, --producer.config, ...) unless the command
+line gives one, and the brokers it is sent to (by default, or found through --zookeeper) are those of
+a listener of the file's security.protocol.
+
 ZooKeeper is read with kazoo (zookeeper_client.py beside this file; the role runs this launcher with
 the Python of kafka_python_venv, which has kazoo). Without kazoo, --zookeeper falls back to this
 cluster's brokers. A secured ZooKeeper (TLS, SASL DIGEST-MD5) is described by a properties file
@@ -57,6 +63,14 @@ BOOTSTRAP_TOOLS = {
     'kafka-transactions', 'kafka-features', 'kafka-cluster', 'kafka-delegation-tokens',
     'kafka-consumer-perf-test', 'kafka-verifiable-producer', 'kafka-verifiable-consumer',
 }
+# The option that gives each tool a client properties file (default: --command-config).
+CLIENT_CONFIG_OPTIONS = {
+    'kafka-console-producer': '--producer.config', 'kafka-producer-perf-test': '--producer.config',
+    'kafka-verifiable-producer': '--producer.config', 'kafka-console-consumer': '--consumer.config',
+    'kafka-consumer-perf-test': '--consumer.config', 'kafka-verifiable-consumer': '--consumer.config',
+    'kafka-leader-election': '--admin.config', 'kafka-cluster': '--config',
+}
+CLIENT_PROPERTIES_DEFAULT = '~/.kafka/client.properties'
 # Options that already say where the cluster is.
 CLUSTER_OPTIONS = ('--bootstrap-server', '--bootstrap-controller', '--broker-list', '--zookeeper',
                    '--authorizer-properties')
@@ -107,13 +121,13 @@ def is_zookeeper_address(arg):
     return arg not in ZOOKEEPER_SHELL_COMMANDS and ZOOKEEPER_ADDRESS.fullmatch(arg) is not None
 
 
-def broker_address(registration):
-    """host:port of a broker's registration znode (its PLAINTEXT listener when it has several)."""
+def broker_address(registration, protocol='PLAINTEXT'):
+    """host:port of a broker's registration znode (its listener of `protocol` when it has several)."""
     endpoints = registration.get('endpoints') or []
     protocols = registration.get('listener_security_protocol_map') or {}
     for endpoint in endpoints:
         listener, _, address = endpoint.partition('://')
-        if protocols.get(listener, listener) == 'PLAINTEXT':
+        if protocols.get(listener, listener) == protocol:
             return address
     if endpoints:
         return endpoints[0].partition('://')[2]
@@ -136,6 +150,29 @@ def read_properties(text):
     return properties
 
 
+def read_owner_only(path):
+    """The properties of a file that may hold passwords: one readable by its group or others is refused."""
+    with open(path, encoding='utf-8') as handle:
+        if stat.S_IMODE(os.fstat(handle.fileno()).st_mode) & 0o077:
+            raise LookupError('%s is readable by others than its owner: chmod 600 it' % path)
+        return read_properties(handle.read())
+
+
+def client_properties():
+    """(path, security protocol) of the user's client properties file, or None without one."""
+    given = os.environ.get('KAFKA_CLIENT_PROPERTIES')
+    path = os.path.expanduser(given or CLIENT_PROPERTIES_DEFAULT)
+    try:
+        properties = read_owner_only(path)
+    except FileNotFoundError:
+        if given:
+            raise LookupError('no client properties file %s (KAFKA_CLIENT_PROPERTIES)' % path)
+        return None
+    except (OSError, ValueError) as error:
+        raise LookupError('cannot read the client properties file %s: %s' % (path, error))
+    return path, properties.get('security.protocol', 'PLAINTEXT').upper()
+
+
 def zookeeper_options(path=None):
     """The connection options of the ZooKeeper connection file; {} (plain) when the default file is absent.
 
@@ -144,10 +181,7 @@ def zookeeper_options(path=None):
     given = path or os.environ.get('KAFKA_CLI_ZOOKEEPER_CONFIG')
     path = given or ZOOKEEPER_CONFIG_DEFAULT
     try:
-        with open(path, encoding='utf-8') as handle:
-            if stat.S_IMODE(os.fstat(handle.fileno()).st_mode) & 0o077:
-                raise LookupError('%s is readable by others than its owner: chmod 600 it' % path)
-            properties = read_properties(handle.read())
+        properties = read_owner_only(path)
     except FileNotFoundError:
         if given:
             raise LookupError('no ZooKeeper connection file %s' % path)
@@ -163,7 +197,7 @@ def zookeeper_options(path=None):
     return options
 
 
-def brokers_in_zookeeper(spec, default_chroot):
+def brokers_in_zookeeper(spec, default_chroot, protocol='PLAINTEXT'):
     """The brokers registered in the ZooKeeper `host:port[,host:port][/chroot]`, and where they were found.
 
     Without a chroot in `spec`, the cluster's chroot is tried first, then the root. The servers are
@@ -182,7 +216,7 @@ def brokers_in_zookeeper(spec, default_chroot):
                 addresses = []
                 for broker_id in sorted(ids, key=lambda i: int(i) if i.isdigit() else i):
                     data = zookeeper.get('%s/brokers/ids/%s' % (root, broker_id))
-                    address = broker_address(json.loads(data)) if data else None
+                    address = broker_address(json.loads(data), protocol) if data else None
                     if address:
                         addresses.append(address)
                 if addresses:
@@ -193,15 +227,35 @@ def brokers_in_zookeeper(spec, default_chroot):
         raise LookupError(str(error))
 
 
-def rewrite(tool, args, config):
-    """The arguments to run <tool>.sh with."""
-    args = list(args)
-    bootstrap = ','.join(config.get('bootstrap_servers') or [])
+def cluster_servers(config, protocol=None):
+    """This cluster's brokers, on the port of the first listener of `protocol` when it has one."""
+    servers = config.get('bootstrap_servers') or []
+    port = (config.get('listener_ports') or {}).get(protocol) if protocol else None
+    return ['%s:%s' % (server.rpartition(':')[0], port) for server in servers] if port else list(servers)
 
+
+def rewrite(tool, args, config, client=None):
+    """The arguments to run <tool>.sh with; `client` is (path, security protocol) of the user's client properties."""
+    args = list(args)
     if tool == 'zookeeper-shell':
         if not args or not is_zookeeper_address(args[0]):
             args.insert(0, config['zookeeper_connect'])
         return args
+    if tool != 'kafka-producer-perf-test' and tool not in BOOTSTRAP_TOOLS:
+        return args
+    if tool in NATIVE_ZOOKEEPER and option_index(args, '--zookeeper') is not None:
+        return args
+    protocol = client[1] if client else 'PLAINTEXT'
+    args = with_brokers(tool, args, config, protocol)
+    option = CLIENT_CONFIG_OPTIONS.get(tool, '--command-config')
+    if client and option_index(args, option) is None:
+        args += [option, client[0]]
+    return args
+
+
+def with_brokers(tool, args, config, protocol):
+    """The arguments with this cluster's brokers (listener of `protocol`) when they name none."""
+    bootstrap = ','.join(cluster_servers(config, protocol))
 
     if tool == 'kafka-producer-perf-test':
         # No --bootstrap-server here: bootstrap.servers goes into --producer-props.
@@ -214,16 +268,13 @@ def rewrite(tool, args, config):
                 args.insert(index + 1, 'bootstrap.servers=' + bootstrap)
         return args
 
-    if tool not in BOOTSTRAP_TOOLS:
-        return args
-
-    if tool not in NATIVE_ZOOKEEPER and option_index(args, '--zookeeper') is not None:
+    if option_index(args, '--zookeeper') is not None:
         spec = pop_option(args, '--zookeeper')
         if not spec:
             die(tool, 'option --zookeeper requires a value (HOST:PORT[/chroot])')
         if option_index(args, '--bootstrap-server') is None:
             try:
-                brokers, where = brokers_in_zookeeper(spec, config.get('zookeeper_chroot', ''))
+                brokers, where = brokers_in_zookeeper(spec, config.get('zookeeper_chroot', ''), protocol)
                 servers, source = ','.join(brokers), 'the brokers registered in ' + where
             except LookupError as error:
                 # No ZooKeeper left to ask (e.g. after the migration to KRaft): course commands
@@ -256,7 +307,11 @@ def main():
     script = os.path.join(config.get('kafka_home', '/opt/kafka'), 'bin', tool + '.sh')
     if not os.access(script, os.X_OK):
         die(tool, '%s is not installed on this node' % script)
-    args = rewrite(tool, sys.argv[1:], config)
+    try:
+        client = client_properties()
+    except LookupError as error:
+        die(tool, str(error))
+    args = rewrite(tool, sys.argv[1:], config, client)
     os.execv(script, [script] + args)
 
 
