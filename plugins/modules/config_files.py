@@ -187,7 +187,7 @@ import os
 import pwd
 import tempfile
 
-from ansible.module_utils.basic import AnsibleModule
+from ansible_collections.kafka_ansible.cluster.plugins.module_utils.secret_logging import SecretListsModule
 
 _OWNERSHIP = dict(owner=dict(type='str'), group=dict(type='str'), mode=dict(type='str'))
 ARGUMENT_SPEC = dict(
@@ -358,25 +358,8 @@ def text(data):
         return '(binary content)\n'
 
 
-class ConfigFilesModule(AnsibleModule):
-    """Logs its invocation (syslog, the journal) without the secret files' contents. Ansible logs a list
-    option through str(), where a multi-line no_log value (a key, a JAAS file) is escaped, no longer matches
-    the value to mask and would be logged in full."""
-
-    def _log_invocation(self):
-        secrets = self.params.get('secret_files') or []
-        contents = [entry.get('content') for entry in secrets]
-        for entry in secrets:
-            entry['content'] = 'NOT_LOGGING_PARAMETER'
-        try:
-            super()._log_invocation()
-        finally:
-            for entry, content in zip(secrets, contents):
-                entry['content'] = content
-
-
 def main():
-    module = ConfigFilesModule(argument_spec=ARGUMENT_SPEC, supports_check_mode=True)
+    module = SecretListsModule(argument_spec=ARGUMENT_SPEC, supports_check_mode=True)
     directories = module.params['directories']
     files = module.params['files']
     secrets = module.params['secret_files']

@@ -261,16 +261,16 @@ errors:
   sample: ["users[1] 'orders': iterations must be between 4096 and 16384 (what Kafka accepts), got 1000"]
 """
 
-from ansible.module_utils.basic import AnsibleModule
 from ansible_collections.kafka_ansible.cluster.plugins.module_utils.kafka_argument_specs import KAFKA_USERS_ARGS
 from ansible_collections.kafka_ansible.cluster.plugins.module_utils.kafka_connection import finish
 from ansible_collections.kafka_ansible.cluster.plugins.module_utils.kafka_topic_engine import INVALID
 from ansible_collections.kafka_ansible.cluster.plugins.module_utils.kafka_user_apply import run_users
 from ansible_collections.kafka_ansible.cluster.plugins.module_utils.kafka_user_plan import validate
+from ansible_collections.kafka_ansible.cluster.plugins.module_utils.secret_logging import SecretListsModule
 
 
 def main():
-    module = AnsibleModule(**KAFKA_USERS_ARGS)
+    module = SecretListsModule(**KAFKA_USERS_ARGS)
     params = module.params
     users, prune, login, errors = validate(params)
     if errors:

@@ -150,7 +150,7 @@ def test_the_invocation_log_holds_no_secret_content_and_the_file_does(tmp_path, 
     """Ansible logs a module's invocation to syslog (the journal); a multi-line secret in a list option
     would be logged in full if the module did not leave it out."""
     logged = []
-    monkeypatch.setattr(config_files.ConfigFilesModule, 'log', lambda self, msg, log_args=None: logged.append(msg))
+    monkeypatch.setattr(config_files.SecretListsModule, 'log', lambda self, msg, log_args=None: logged.append(msg))
     secret = 'Client {\n  password="multi-line-secret-42";\n};\n'
     result = run(capsys, secret_files=[{'dest': str(tmp_path / 'jaas.conf'), 'content': secret, 'mode': '0600'}])
     assert result['changed_paths'] == [str(tmp_path / 'jaas.conf')]
