@@ -6,7 +6,8 @@ course's kinds of cells) cell by cell in a kernel of that server, over the kerne
 every cell must succeed and show what its metadata `expect` lists. Then a headless Chromium logs in
 as the student and shows the notebook (screenshot in .cache/jupyter/). The accounts, the course files
 and their idempotent copy, the refusal of a student without a secret, and the memory of the hub
-and of one student's server are checked too.
+and of one student's server are checked too. The scenario isolates the students (course_student_kafka_passwords):
+the notebook logs in as the student without a credential in it, and another student is refused her topic.
 """
 
 import datetime
