@@ -245,8 +245,7 @@ def rewrite(tool, args, config, client=None):
         return args
     if tool in NATIVE_ZOOKEEPER and option_index(args, '--zookeeper') is not None:
         return args
-    protocol = client[1] if client else 'PLAINTEXT'
-    args = with_brokers(tool, args, config, protocol)
+    args = with_brokers(tool, args, config, client[1] if client else None)
     option = CLIENT_CONFIG_OPTIONS.get(tool, '--command-config')
     if client and option_index(args, option) is None:
         args += [option, client[0]]
@@ -254,7 +253,7 @@ def rewrite(tool, args, config, client=None):
 
 
 def with_brokers(tool, args, config, protocol):
-    """The arguments with this cluster's brokers (listener of `protocol`) when they name none."""
+    """The arguments with this cluster's brokers (a listener of `protocol`, if given) when they name none."""
     bootstrap = ','.join(cluster_servers(config, protocol))
 
     if tool == 'kafka-producer-perf-test':
@@ -274,7 +273,7 @@ def with_brokers(tool, args, config, protocol):
             die(tool, 'option --zookeeper requires a value (HOST:PORT[/chroot])')
         if option_index(args, '--bootstrap-server') is None:
             try:
-                brokers, where = brokers_in_zookeeper(spec, config.get('zookeeper_chroot', ''), protocol)
+                brokers, where = brokers_in_zookeeper(spec, config.get('zookeeper_chroot', ''), protocol or 'PLAINTEXT')
                 servers, source = ','.join(brokers), 'the brokers registered in ' + where
             except LookupError as error:
                 # No ZooKeeper left to ask (e.g. after the migration to KRaft): course commands
