@@ -223,6 +223,16 @@ class ZooKeeperReader:
             raise ZooKeeperError('%s: reading %s failed: %s' % (self.servers, path, type(error).__name__))
         return data.decode('utf-8', 'replace') if data is not None else ''
 
+    def acls(self, path):
+        """Return the znode's ACL as [{scheme, id, perms}], or None when the znode does not exist."""
+        try:
+            acls, _stat = self.client.get_acls(path)
+        except NoNodeError:
+            return None
+        except (KazooException, KazooTimeoutError) as error:
+            raise ZooKeeperError('%s: reading the ACL of %s failed: %s' % (self.servers, path, type(error).__name__))
+        return [{'scheme': acl.id.scheme, 'id': acl.id.id, 'perms': acl.acl_list} for acl in acls]
+
     def children(self, path):
         """Return the sorted child names, or None when the znode does not exist."""
         try:

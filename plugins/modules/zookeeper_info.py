@@ -14,7 +14,7 @@ short_description: Report the state of a ZooKeeper ensemble and read znodes
 description:
   - Asks every listed ZooKeeper server for C(srvr) and reports whether it serves and in which mode
     (leader, follower, standalone). A member without quorum does not serve.
-  - Optionally reads znodes (data and children) through the first serving server, for example
+  - Optionally reads znodes (data, children and ACL) through the first serving server, for example
     C(/kafka/brokers/ids/1) to prove that a Kafka broker is registered.
   - Connects plainly, over TLS (O(use_ssl), optionally with a client certificate) and/or with SASL DIGEST-MD5
     (O(sasl_username), O(sasl_password)); the four-letter word C(srvr) goes over the same plain or TLS connection.
@@ -146,10 +146,12 @@ leaders:
   returned: always
   type: int
 znodes:
-  description: For each path, whether it exists, its data and its children.
+  description: For each path, whether it exists, its data, its children and its ACL (C(scheme), C(id), C(perms)), as the session that read it may see them.
   returned: always
   type: dict
-  sample: {"/kafka/brokers/ids": {"exists": true, "data": "", "children": ["1", "2", "3"]}}
+  sample: {"/kafka/brokers/ids": {"exists": true, "data": "", "children": ["1", "2", "3"],
+                                   "acls": [{"scheme": "sasl", "id": "kafka", "perms": ["ALL"]},
+                                            {"scheme": "world", "id": "anyone", "perms": ["READ"]}]}}
 '''
 
 from ansible.module_utils.basic import AnsibleModule, missing_required_lib
@@ -187,7 +189,7 @@ def main():
                 for path in module.params['paths']:
                     data = zk.get(path)
                     znodes[path] = {'exists': data is not None, 'data': data,
-                                    'children': zk.children(path) or []}
+                                    'children': zk.children(path) or [], 'acls': zk.acls(path) or []}
         except (OSError, ZooKeeperError) as exc:
             module.fail_json(msg='reading znodes from %s failed: %s' % (serving[0], exc), servers=servers)
 

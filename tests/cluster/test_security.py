@@ -6,6 +6,7 @@ Every refusal is shown twice: the client fails, and the reason kafka-python logs
 
 import logging
 import os
+import re
 import subprocess
 import threading
 import uuid
@@ -198,6 +199,31 @@ def test_each_broker_holds_its_own_key_and_a_certificate_for_its_names(cluster):
         assert host.file('/etc/kafka/tls/ca.crt').content_string == first.file('/etc/kafka/tls/ca.crt').content_string
 
 
+def test_root_on_a_broker_is_a_super_user_on_the_admin_listener_without_typing_a_credential(cluster):
+    """/etc/kafka-cli/client.properties (root's, the broker's own certificate) reaches root's tools, on INTERNAL
+    when the command line names no brokers; others cannot read it and keep the first listener; a node
+    without a broker has none."""
+    name = cluster.hosts('kafka')[0]
+    host = cluster.host(name)
+    node_file = host.file('/etc/kafka-cli/client.properties')
+    assert (node_file.user, node_file.group, node_file.mode) == ('root', 'root', 0o600)
+    assert 'security.protocol=SSL' in node_file.content_string
+    for user, port in (('root', INTERNAL), ('nobody', PLAINTEXT)):
+        versions = host.run('runuser -u %s -- kafka-broker-api-versions' % user)
+        assert versions.rc == 0, (user, versions.stderr[-2000:])
+        brokers = [line for line in versions.stdout.splitlines() if '(id:' in line]
+        assert len(brokers) == len(cluster.hosts('kafka')) and all(':%d (id:' % port in line for line in brokers), (user, brokers)
+    # Listing ACLs needs DESCRIBE on the cluster: the broker's certificate is a super user.
+    acls = host.run('kafka-acls --list')
+    assert acls.rc == 0 and 'Current ACLs for resource' in acls.stdout, acls.stderr[-2000:]
+    # Brokers named on the command line keep the settings of their own listener (the course's PLAINTEXT port).
+    explicit = host.run('kafka-topics --bootstrap-server %s:%d --list' % (cluster.address(name), PLAINTEXT))
+    assert explicit.rc == 0, explicit.stderr[-2000:]
+    for other in cluster.hosts('zookeeper'):
+        if other not in cluster.hosts('kafka'):
+            assert not cluster.host(other).file('/etc/kafka-cli/client.properties').exists, other
+
+
 def test_the_ca_key_never_leaves_the_controller(cluster):
     with open(os.path.join(cluster.ca_dir(), 'ca.key')) as f:
         lines = f.read().splitlines()
@@ -294,6 +320,34 @@ def test_a_member_that_requires_sasl_refuses_anonymous_clients(cluster):
         assert back.rc == 0, back.tail()
 
 
+def test_zookeeper_refuses_to_require_sasl_while_a_registered_broker_has_not_logged_in(cluster):
+    """The preflight reads the ACL of each broker's registration: one made without a login (world only) stops
+    zookeeper_sasl_required before anything changes. Registrations of a chroot of this test's own: one as the
+    brokers make them (logged in, zookeeper.set.acl), the others anonymous."""
+    from kazoo.security import ACL as ZkACL, Id, Permissions
+    member = cluster.hosts('zookeeper')[-1]
+    chroot = '/it-registrations-%s' % uuid.uuid4().hex[:6]
+    ids = [cluster.broker_id(name) for name in cluster.hosts('kafka')]
+    client = zookeeper(cluster.zookeeper_servers()[0], scenario_secret(cluster, 'zookeeper-kafka.password'))
+    pid = 'systemctl show --property=MainPID --value zookeeper'
+    config, before = cluster.host(member).file('/etc/zookeeper/zoo.cfg').content_string, cluster.host(member).check_output(pid)
+    try:
+        client.create('%s/brokers/ids/%d' % (chroot, ids[0]), b'{}', makepath=True,
+                      acl=[ZkACL(Permissions.ALL, Id('sasl', 'kafka')), ZkACL(Permissions.READ, Id('world', 'anyone'))])
+        for broker_id in ids[1:]:
+            client.create('%s/brokers/ids/%d' % (chroot, broker_id), b'{}')
+        run = cluster.playbook('playbooks/zookeeper.yml', '--limit', member,
+                               extra_vars={'zookeeper_sasl_required': True, 'kafka_zookeeper_chroot': chroot})
+    finally:
+        client.delete(chroot, recursive=True)
+        client.stop()
+    assert run.rc != 0, run.tail()
+    named = re.search(r'would cut off the running brokers with the ids ([0-9, ]+):', run.output)
+    assert named and sorted(named.group(1).split(', ')) == sorted(str(broker_id) for broker_id in ids[1:]), run.tail()
+    assert cluster.host(member).file('/etc/zookeeper/zoo.cfg').content_string == config
+    assert cluster.host(member).check_output(pid) == before
+
+
 class CommandLines(threading.Thread):
     """Samples every process's command line on the given hosts (and here) until stopped."""
 
@@ -367,6 +421,4 @@ def test_a_renewal_restarts_brokers_one_at_a_time_under_load_and_leaks_no_secret
     record('secret hunt: %d secrets in %d places, %d characters searched, hits %s'
            % (len(secrets), len(places), sum(len(t) for t in places.values()), hits))
     assert hits == {}
-    again = cluster.playbook('playbooks/kafka.yml')
-    assert again.rc == 0 and again.changed == 0, again.tail()
     admin.delete_topics([topic])

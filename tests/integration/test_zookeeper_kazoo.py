@@ -182,9 +182,10 @@ def test_zookeeper_info_module(tree, capsys):
     assert result['leaders'] == (1 if result['servers'][0]['mode'] in ('leader', 'standalone') else 0)
     assert result['servers'][1]['serving'] is False and 'refused' in result['servers'][1]['error']
     assert result['znodes'][tree] == {'exists': True, 'data': '{"brokerid":2}',
-                                      'children': ['ids', 'secret'] if SASL_USER else ['ids']}
+                                      'children': ['ids', 'secret'] if SASL_USER else ['ids'],
+                                      'acls': [{'scheme': 'world', 'id': 'anyone', 'perms': ['ALL']}]}
     assert result['znodes'][tree + '/ids']['children'] == ['1', '2', '3']
-    assert result['znodes'][tree + '/missing'] == {'exists': False, 'data': None, 'children': []}
+    assert result['znodes'][tree + '/missing'] == {'exists': False, 'data': None, 'children': [], 'acls': []}
 
 
 @needs_tls
@@ -196,6 +197,7 @@ def test_zookeeper_info_module_over_tls_with_sasl(tree, capsys):
     result = run_module(args, capsys)
     assert result['serving'] == 1 and result['servers'][0]['version']
     assert result['znodes'][tree + '/secret']['data'] == 'only for ' + SASL_USER
+    assert result['znodes'][tree + '/secret']['acls'] == [{'scheme': 'sasl', 'id': SASL_USER, 'perms': ['ALL']}]
     assert SASL_PASSWORD not in json.dumps(result)
 
 

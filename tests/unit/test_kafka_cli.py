@@ -284,3 +284,45 @@ def test_client_properties_from_the_environment_or_the_home(monkeypatch, tmp_pat
     monkeypatch.setenv('KAFKA_CLIENT_PROPERTIES', str(tmp_path / 'missing'))
     with pytest.raises(LookupError, match='no client properties file'):
         kafka_cli.client_properties()
+
+
+def owner_only(path, text):
+    path.parent.mkdir(exist_ok=True)
+    path.write_text(text)
+    path.chmod(0o600)
+    return str(path)
+
+
+@pytest.mark.parametrize('args, used', [
+    (['--list'], True),
+    (['--zookeeper', 'z:2181', '--list'], True),
+    (['--bootstrap-server', 'x:9092', '--list'], False),
+    (['--broker-list', 'x:9092', '--topic', 't'], False),
+    (['--producer-props', 'bootstrap.servers=x:9092'], False),
+])
+def test_the_nodes_client_properties_only_when_the_launcher_picks_the_brokers(monkeypatch, tmp_path, args, used):
+    monkeypatch.setenv('HOME', str(tmp_path))
+    monkeypatch.delenv('KAFKA_CLIENT_PROPERTIES', raising=False)
+    node = owner_only(tmp_path / 'etc' / 'client.properties', 'security.protocol=SSL\n')
+    monkeypatch.setattr(kafka_cli, 'NODE_CLIENT_PROPERTIES', node)
+    assert kafka_cli.client_properties(args) == ((node, 'SSL') if used else None)
+    # The user's own file wins, whatever the command line names.
+    home = owner_only(tmp_path / '.kafka' / 'client.properties', 'security.protocol=SASL_SSL\n')
+    assert kafka_cli.client_properties(args) == (home, 'SASL_SSL')
+
+
+def test_a_node_file_the_user_cannot_read_is_skipped_and_their_own_is_not(monkeypatch, tmp_path):
+    monkeypatch.setenv('HOME', str(tmp_path))
+    monkeypatch.delenv('KAFKA_CLIENT_PROPERTIES', raising=False)
+    node = owner_only(tmp_path / 'etc' / 'client.properties', 'security.protocol=SSL\n')
+    monkeypatch.setattr(kafka_cli, 'NODE_CLIENT_PROPERTIES', node)
+
+    def denied(path, read=kafka_cli.read_owner_only):
+        if os.path.exists(path):
+            raise PermissionError(13, 'Permission denied', path)
+        return read(path)
+    monkeypatch.setattr(kafka_cli, 'read_owner_only', denied)
+    assert kafka_cli.client_properties(['--list']) is None
+    owner_only(tmp_path / '.kafka' / 'client.properties', 'security.protocol=SASL_SSL\n')
+    with pytest.raises(LookupError, match='permission denied'):
+        kafka_cli.client_properties(['--list'])

@@ -15,7 +15,9 @@ A user's own Kafka client settings (a secured cluster: SASL login, TLS truststor
 readable only by its owner: $KAFKA_CLIENT_PROPERTIES, else ~/.kafka/client.properties when it exists.
 Each tool gets it with its own option (--command-config, --producer.config, ...) unless the command
 line gives one, and the brokers it is sent to (by default, or found through --zookeeper) are those of
-a listener of the file's security.protocol.
+a listener of the file's security.protocol. Without such a file, a command line that names no brokers
+gets the node's settings, /etc/kafka-cli/client.properties, when the user can read it (the role makes
+it root's: on a broker, its own certificate on the admin listener).
 
 ZooKeeper is read with kazoo (zookeeper_client.py beside this file; the role runs this launcher with
 the Python of kafka_python_venv, which has kazoo). Without kazoo, --zookeeper falls back to this
@@ -71,6 +73,7 @@ CLIENT_CONFIG_OPTIONS = {
     'kafka-leader-election': '--admin.config', 'kafka-cluster': '--config',
 }
 CLIENT_PROPERTIES_DEFAULT = '~/.kafka/client.properties'
+NODE_CLIENT_PROPERTIES = '/etc/kafka-cli/client.properties'
 # Options that already say where the cluster is.
 CLUSTER_OPTIONS = ('--bootstrap-server', '--bootstrap-controller', '--broker-list', '--zookeeper',
                    '--authorizer-properties')
@@ -158,19 +161,33 @@ def read_owner_only(path):
         return read_properties(handle.read())
 
 
-def client_properties():
-    """(path, security protocol) of the user's client properties file, or None without one."""
+def client_properties(args=()):
+    """(path, security protocol) of the client properties for this command line, or None without any.
+
+    The user's own file always applies; the node's file only when the command line names no brokers
+    (its protocol decides which listener the launcher picks) and this user may read it.
+    """
     given = os.environ.get('KAFKA_CLIENT_PROPERTIES')
-    path = os.path.expanduser(given or CLIENT_PROPERTIES_DEFAULT)
-    try:
-        properties = read_owner_only(path)
-    except FileNotFoundError:
-        if given:
-            raise LookupError('no client properties file %s (KAFKA_CLIENT_PROPERTIES)' % path)
-        return None
-    except (OSError, ValueError) as error:
-        raise LookupError('cannot read the client properties file %s: %s' % (path, error))
-    return path, properties.get('security.protocol', 'PLAINTEXT').upper()
+    paths = [os.path.expanduser(given or CLIENT_PROPERTIES_DEFAULT)]
+    names_brokers = any(option_index(args, name) is not None for name in CLUSTER_OPTIONS if name != '--zookeeper') \
+        or any(arg.startswith('bootstrap.servers=') for arg in args)
+    if not given and not names_brokers:
+        paths.append(NODE_CLIENT_PROPERTIES)
+    for path in paths:
+        try:
+            properties = read_owner_only(path)
+        except FileNotFoundError:
+            if given:
+                raise LookupError('no client properties file %s (KAFKA_CLIENT_PROPERTIES)' % path)
+            continue
+        except PermissionError:
+            if path == NODE_CLIENT_PROPERTIES:
+                continue  # root's: other users get the cluster's defaults
+            raise LookupError('cannot read the client properties file %s: permission denied' % path)
+        except (OSError, ValueError) as error:
+            raise LookupError('cannot read the client properties file %s: %s' % (path, error))
+        return path, properties.get('security.protocol', 'PLAINTEXT').upper()
+    return None
 
 
 def zookeeper_options(path=None):
@@ -307,7 +324,7 @@ def main():
     if not os.access(script, os.X_OK):
         die(tool, '%s is not installed on this node' % script)
     try:
-        client = client_properties()
+        client = client_properties(sys.argv[1:])
     except LookupError as error:
         die(tool, str(error))
     args = rewrite(tool, sys.argv[1:], config, client)
