@@ -213,31 +213,26 @@ class ZooKeeperReader:
         except Exception:  # closing what did not open: nothing to report
             pass
 
-    def get(self, path):
-        """Return the znode's data as text, or None when the znode does not exist."""
+    def _read(self, call, path, what):
+        """call(path), or None when the znode does not exist; other failures become ZooKeeperError."""
         try:
-            data, _stat = self.client.get(path)
+            return call(path)
         except NoNodeError:
             return None
         except (KazooException, KazooTimeoutError) as error:
-            raise ZooKeeperError('%s: reading %s failed: %s' % (self.servers, path, type(error).__name__))
-        return data.decode('utf-8', 'replace') if data is not None else ''
+            raise ZooKeeperError('%s: %s %s failed: %s' % (self.servers, what, path, type(error).__name__))
+
+    def get(self, path):
+        """Return the znode's data as text, or None when the znode does not exist."""
+        read = self._read(self.client.get, path, 'reading')
+        return None if read is None else (read[0] or b'').decode('utf-8', 'replace')
 
     def acls(self, path):
         """Return the znode's ACL as [{scheme, id, perms}], or None when the znode does not exist."""
-        try:
-            acls, _stat = self.client.get_acls(path)
-        except NoNodeError:
-            return None
-        except (KazooException, KazooTimeoutError) as error:
-            raise ZooKeeperError('%s: reading the ACL of %s failed: %s' % (self.servers, path, type(error).__name__))
-        return [{'scheme': acl.id.scheme, 'id': acl.id.id, 'perms': acl.acl_list} for acl in acls]
+        read = self._read(self.client.get_acls, path, 'reading the ACL of')
+        return None if read is None else [{'scheme': acl.id.scheme, 'id': acl.id.id, 'perms': acl.acl_list} for acl in read[0]]
 
     def children(self, path):
         """Return the sorted child names, or None when the znode does not exist."""
-        try:
-            return sorted(self.client.get_children(path))
-        except NoNodeError:
-            return None
-        except (KazooException, KazooTimeoutError) as error:
-            raise ZooKeeperError('%s: listing %s failed: %s' % (self.servers, path, type(error).__name__))
+        read = self._read(self.client.get_children, path, 'listing')
+        return None if read is None else sorted(read)
