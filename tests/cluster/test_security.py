@@ -371,12 +371,29 @@ class CommandLines(threading.Thread):
         return ' '.join(self.seen)
 
 
+def open_znodes(cluster):
+    """Two znodes of Kafka's open to anyone, as brokers that had not logged in yet would have left them:
+    a root's ACL opened, and a new child of another root."""
+    from kazoo.security import OPEN_ACL_UNSAFE
+    client = zookeeper(cluster.zookeeper_servers()[0], scenario_secret(cluster, 'zookeeper-kafka.password'))
+    try:
+        child = '/kafka/admin/it-open-%s' % uuid.uuid4().hex[:6]
+        client.set_acls('/kafka/cluster', OPEN_ACL_UNSAFE)
+        client.create(child, b'', acl=OPEN_ACL_UNSAFE)
+        return ['/kafka/cluster', child]
+    finally:
+        client.stop()
+
+
 def test_a_renewal_restarts_brokers_one_at_a_time_under_load_and_leaks_no_secret(cluster, admin):
     """Certificates within kafka_tls_renew_days of expiry are signed again (400 > 365 days: all of them),
     each broker restarts behind the gates while an acks=all producer runs, nothing acknowledged is lost;
-    the run's -vvv --diff output, the command lines sampled during it, the journal and the service logs
-    hold neither the CA's passphrase nor a broker's key."""
+    the same run secures the znodes left open with Kafka's zookeeper-security-migration; the run's
+    -vvv --diff output, the command lines sampled during it, the journal and the service logs hold neither
+    the CA's passphrase, nor a broker's key, nor a ZooKeeper password."""
+    from kazoo.security import ACL as ZkACL, Id, Permissions
     brokers = cluster.hosts('kafka')
+    opened = open_znodes(cluster)
     serial = 'openssl x509 -in /etc/kafka/tls/node.crt -noout -serial'
     serials, pids = {name: cluster.host(name).check_output(serial) for name in brokers}, cluster.main_pids()
     topic = 'it-renewal-%s' % uuid.uuid4().hex[:6]
@@ -402,6 +419,16 @@ def test_a_renewal_restarts_brokers_one_at_a_time_under_load_and_leaks_no_secret
     # One at a time: each broker's gate comes after the previous broker's restart.
     order = [run.output.index('Read the cluster state after restarting %s' % name) for name in brokers]
     assert len(set(order)) == len(brokers)
+    reader = zookeeper(cluster.zookeeper_servers()[0], scenario_secret(cluster, 'zookeeper-kafka.password'))
+    try:
+        secured = dict((path, sorted(reader.get_acls(path)[0], key=str)) for path in opened)
+        reader.delete(opened[1])
+    finally:
+        reader.stop()
+    migration = run.output.split('(zookeeper-security-migration)]')[1].split('TASK [')[0]
+    assert 'changed: [' in migration, migration[-2000:]
+    assert secured == dict((path, sorted([ZkACL(Permissions.ALL, Id('sasl', 'kafka')),
+                                          ZkACL(Permissions.READ, Id('world', 'anyone'))], key=str)) for path in opened)
 
     secrets = {'the CA passphrase': scenario_secret(cluster, 'kafka-ca.passphrase'),
                "ZooKeeper's kafka password": scenario_secret(cluster, 'zookeeper-kafka.password'),
