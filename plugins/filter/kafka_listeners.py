@@ -8,6 +8,7 @@ from __future__ import annotations
 import re
 
 from ansible.errors import AnsibleFilterError
+from ansible_collections.kafka_ansible.cluster.plugins.filter.kafka_pem_stores import kafka_pem_stores
 
 DOCUMENTATION = r'''
 name: kafka_listeners
@@ -145,17 +146,7 @@ def kafka_listeners(listeners, advertised_host, inter_broker, tls_dir):
         for mechanism in item.get('sasl_mechanisms') or []:
             properties[prefix + mechanism.lower() + '.sasl.jaas.config'] = SCRAM_LOGIN
     if any(uses_tls(item) for item in listeners):
-        # PEM files read through Kafka's directory provider: no keystore, no keystore password.
-        properties.update({
-            'config.providers': 'dir',
-            'config.providers.dir.class': 'org.apache.kafka.common.config.provider.DirectoryConfigProvider',
-            'ssl.keystore.type': 'PEM',
-            'ssl.keystore.key': '${dir:%s:node.key}' % tls_dir,
-            'ssl.keystore.certificate.chain': '${dir:%s:node.crt}' % tls_dir,
-            'ssl.truststore.type': 'PEM',
-            'ssl.truststore.location': '%s/ca.crt' % tls_dir,
-            'ssl.principal.mapping.rules': PRINCIPAL_RULES,
-        })
+        properties.update(kafka_pem_stores(tls_dir), **{'ssl.principal.mapping.rules': PRINCIPAL_RULES})
     return properties
 
 

@@ -249,17 +249,25 @@ def scenario_secret(cluster, name):
         return f.read().split()[0]
 
 
+def as_broker(cluster, server=None):
+    """A kazoo session logged in as the brokers' ZooKeeper user (kafka), by default with the first member."""
+    return zookeeper(server or cluster.zookeeper_servers()[0], scenario_secret(cluster, 'zookeeper-kafka.password'))
+
+
+def brokers_acl():
+    """The ACL that brokers logged in to ZooKeeper give their znodes (zookeeper.set.acl), sorted."""
+    from kazoo.security import ACL as ZkACL, Id, Permissions
+    return sorted([ZkACL(Permissions.ALL, Id('sasl', 'kafka')), ZkACL(Permissions.READ, Id('world', 'anyone'))], key=str)
+
+
 def test_only_the_brokers_change_kafkas_znodes(cluster, user):
     """zookeeper.set.acl: the brokers (logged in as kafka) own Kafka's znodes; an anonymous client reads
     what Kafka leaves world-readable, changes nothing, and cannot read the SCRAM credentials."""
     from kazoo.exceptions import NoAuthError
-    from kazoo.security import ACL as ZkACL, Id, Permissions
-    server = cluster.zookeeper_servers()[0]
-    anonymous, broker = zookeeper(server), zookeeper(server, scenario_secret(cluster, 'zookeeper-kafka.password'))
+    anonymous, broker = zookeeper(cluster.zookeeper_servers()[0]), as_broker(cluster)
     try:
         acls, _ = anonymous.get_acls('/kafka/brokers/ids')
-        assert sorted(acls, key=str) == sorted([ZkACL(Permissions.ALL, Id('sasl', 'kafka')),
-                                                ZkACL(Permissions.READ, Id('world', 'anyone'))], key=str)
+        assert sorted(acls, key=str) == brokers_acl()
         assert anonymous.get_children('/kafka/brokers/ids')
         with pytest.raises(NoAuthError):
             anonymous.create('/kafka/config/topics/it-zk-%s' % uuid.uuid4().hex[:6], b'{}')
@@ -306,7 +314,7 @@ def test_a_member_that_requires_sasl_refuses_anonymous_clients(cluster):
         assert run.rc == 0, run.tail()
         assert 'enforce.auth.enabled=true' in cluster.host(member).file('/etc/zookeeper/zoo.cfg').content_string
         anonymous = zookeeper(server)
-        logged_in = zookeeper(server, scenario_secret(cluster, 'zookeeper-kafka.password'))
+        logged_in = as_broker(cluster, server)
         try:
             with pytest.raises(SessionClosedRequireSaslError):
                 anonymous.get_children('/kafka/brokers/ids')
@@ -324,16 +332,15 @@ def test_zookeeper_refuses_to_require_sasl_while_a_registered_broker_has_not_log
     """The preflight reads the ACL of each broker's registration: one made without a login (world only) stops
     zookeeper_sasl_required before anything changes. Registrations of a chroot of this test's own: one as the
     brokers make them (logged in, zookeeper.set.acl), the others anonymous."""
-    from kazoo.security import ACL as ZkACL, Id, Permissions
     member = cluster.hosts('zookeeper')[-1]
     chroot = '/it-registrations-%s' % uuid.uuid4().hex[:6]
     ids = [cluster.broker_id(name) for name in cluster.hosts('kafka')]
-    client = zookeeper(cluster.zookeeper_servers()[0], scenario_secret(cluster, 'zookeeper-kafka.password'))
+    client = as_broker(cluster)
     pid = 'systemctl show --property=MainPID --value zookeeper'
     config, before = cluster.host(member).file('/etc/zookeeper/zoo.cfg').content_string, cluster.host(member).check_output(pid)
     try:
         client.create('%s/brokers/ids/%d' % (chroot, ids[0]), b'{}', makepath=True,
-                      acl=[ZkACL(Permissions.ALL, Id('sasl', 'kafka')), ZkACL(Permissions.READ, Id('world', 'anyone'))])
+                      acl=brokers_acl())
         for broker_id in ids[1:]:
             client.create('%s/brokers/ids/%d' % (chroot, broker_id), b'{}')
         run = cluster.playbook('playbooks/zookeeper.yml', '--limit', member,
@@ -375,7 +382,7 @@ def open_znodes(cluster):
     """Two znodes of Kafka's open to anyone, as brokers that had not logged in yet would have left them:
     a root's ACL opened, and a new child of another root."""
     from kazoo.security import OPEN_ACL_UNSAFE
-    client = zookeeper(cluster.zookeeper_servers()[0], scenario_secret(cluster, 'zookeeper-kafka.password'))
+    client = as_broker(cluster)
     try:
         child = '/kafka/admin/it-open-%s' % uuid.uuid4().hex[:6]
         client.set_acls('/kafka/cluster', OPEN_ACL_UNSAFE)
@@ -391,7 +398,6 @@ def test_a_renewal_restarts_brokers_one_at_a_time_under_load_and_leaks_no_secret
     the same run secures the znodes left open with Kafka's zookeeper-security-migration; the run's
     -vvv --diff output, the command lines sampled during it, the journal and the service logs hold neither
     the CA's passphrase, nor a broker's key, nor a ZooKeeper password."""
-    from kazoo.security import ACL as ZkACL, Id, Permissions
     brokers = cluster.hosts('kafka')
     opened = open_znodes(cluster)
     serial = 'openssl x509 -in /etc/kafka/tls/node.crt -noout -serial'
@@ -419,7 +425,7 @@ def test_a_renewal_restarts_brokers_one_at_a_time_under_load_and_leaks_no_secret
     # One at a time: each broker's gate comes after the previous broker's restart.
     order = [run.output.index('Read the cluster state after restarting %s' % name) for name in brokers]
     assert len(set(order)) == len(brokers)
-    reader = zookeeper(cluster.zookeeper_servers()[0], scenario_secret(cluster, 'zookeeper-kafka.password'))
+    reader = as_broker(cluster)
     try:
         secured = dict((path, sorted(reader.get_acls(path)[0], key=str)) for path in opened)
         reader.delete(opened[1])
@@ -427,8 +433,7 @@ def test_a_renewal_restarts_brokers_one_at_a_time_under_load_and_leaks_no_secret
         reader.stop()
     migration = run.output.split('(zookeeper-security-migration)]')[1].split('TASK [')[0]
     assert 'changed: [' in migration, migration[-2000:]
-    assert secured == dict((path, sorted([ZkACL(Permissions.ALL, Id('sasl', 'kafka')),
-                                          ZkACL(Permissions.READ, Id('world', 'anyone'))], key=str)) for path in opened)
+    assert secured == dict((path, brokers_acl()) for path in opened)
 
     secrets = {'the CA passphrase': scenario_secret(cluster, 'kafka-ca.passphrase'),
                "ZooKeeper's kafka password": scenario_secret(cluster, 'zookeeper-kafka.password'),
