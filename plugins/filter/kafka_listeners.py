@@ -18,10 +18,12 @@ description:
     C(listener.security.protocol.map) and C(inter.broker.listener.name), the per-listener client authentication
     (C(ssl.client.auth)) and SASL/SCRAM settings, and, when a listener uses TLS, the broker's PEM key, certificate
     chain and CA from O(tls_dir).
+  - On a SASL inter-broker listener the brokers log in with the first of its mechanisms as O(inter_broker_login)
+    (C(sasl.mechanism.inter.broker.protocol) and the listener's JAAS line with that user and password).
   - A malformed listener fails with an error naming it, before anything is written.
   - The map and the inter-broker name are left out for the single default PLAINTEXT listener, whose file stays
     what it was before listeners were configurable (no restart after an upgrade of the collection).
-positional: _input, advertised_host, inter_broker, tls_dir
+positional: _input, advertised_host, inter_broker, tls_dir, inter_broker_login
 options:
   _input:
     description:
@@ -36,13 +38,19 @@ options:
     type: str
     required: true
   inter_broker:
-    description: The name of the listener brokers replicate over; it must be C(PLAINTEXT) or C(SSL).
+    description: The name of the listener brokers replicate over.
     type: str
     required: true
   tls_dir:
     description: Directory of the broker's C(node.key), C(node.crt) and C(ca.crt).
     type: str
     required: true
+  inter_broker_login:
+    description:
+      - The brokers' own SCRAM user on a SASL inter-broker listener, C({username, password}); ignored otherwise.
+      - The password may not hold C(") or C(\) (it goes into a JAAS line).
+    type: dict
+    default: {}
 '''
 
 EXAMPLES = r'''
@@ -63,6 +71,7 @@ MECHANISMS = ('SCRAM-SHA-256', 'SCRAM-SHA-512')
 CLIENT_AUTH = ('none', 'requested', 'required')
 KEYS = {'name', 'port', 'protocol', 'client_auth', 'sasl_mechanisms'}
 NAME = re.compile(r'^[A-Z][A-Z0-9_]*$')
+USERNAME = re.compile(r'^[A-Za-z0-9._-]+$')
 SCRAM_LOGIN = 'org.apache.kafka.common.security.scram.ScramLoginModule required;'
 # Certificates the project's CA issues have the subject CN=<host>: the principal is User:<host>.
 PRINCIPAL_RULES = 'RULE:^CN=([^,]+)(,.*)?$/$1/,DEFAULT'
@@ -72,7 +81,7 @@ def uses_tls(listener):
     return listener.get('protocol') in ('SSL', 'SASL_SSL')
 
 
-def listener_errors(listeners, inter_broker):
+def listener_errors(listeners, inter_broker, inter_broker_login=None):
     """Every problem of the listener list, each naming its listener."""
     if not isinstance(listeners, list) or not listeners:
         return ['kafka_listeners must be a non-empty list of listeners']
@@ -117,15 +126,28 @@ def listener_errors(listeners, inter_broker):
     if not ours:
         errors.append('kafka_inter_broker_listener %r is not one of the listeners (%s)'
                       % (inter_broker, ', '.join(str(n) for n in sorted(names, key=str))))
-    elif ours[0].get('protocol') not in ('PLAINTEXT', 'SSL'):
-        # Brokers on SASL need their own SCRAM user in ZooKeeper before they start on it: not built yet.
-        errors.append('inter-broker listener %s: brokers replicate over PLAINTEXT or SSL (with client_auth: required '
-                      'they authenticate by certificate); SASL between brokers is not supported' % inter_broker)
+    elif ours[0].get('protocol') in ('SASL_PLAINTEXT', 'SASL_SSL'):
+        errors.extend(login_errors(inter_broker, inter_broker_login or {}))
     return errors
 
 
-def kafka_listeners(listeners, advertised_host, inter_broker, tls_dir):
-    errors = listener_errors(listeners, inter_broker)
+def login_errors(inter_broker, login):
+    errors = []
+    if not isinstance(login.get('username'), str) or not USERNAME.match(login['username']):
+        errors.append('inter-broker listener %s uses SASL: kafka_inter_broker_sasl_username must be letters, digits, '
+                      '".", "_" and "-", got %r' % (inter_broker, login.get('username')))
+    password = login.get('password')
+    if not isinstance(password, str) or not password:
+        errors.append('inter-broker listener %s uses SASL: the brokers need kafka_inter_broker_sasl_password '
+                      '(from your vault; there is no default)' % inter_broker)
+    elif set(password) & set('"\\\n'):
+        errors.append('kafka_inter_broker_sasl_password may not hold a double quote, a backslash or a line break '
+                      '(it goes into a JAAS line)')
+    return errors
+
+
+def kafka_listeners(listeners, advertised_host, inter_broker, tls_dir, inter_broker_login=None):
+    errors = listener_errors(listeners, inter_broker, inter_broker_login)
     if errors:
         raise AnsibleFilterError('Invalid kafka_listeners: ' + '; '.join(errors))
     properties = {
@@ -145,6 +167,11 @@ def kafka_listeners(listeners, advertised_host, inter_broker, tls_dir):
             properties[prefix + 'sasl.enabled.mechanisms'] = ','.join(item['sasl_mechanisms'])
         for mechanism in item.get('sasl_mechanisms') or []:
             properties[prefix + mechanism.lower() + '.sasl.jaas.config'] = SCRAM_LOGIN
+        if item['name'] == inter_broker and item.get('sasl_mechanisms'):
+            mechanism = item['sasl_mechanisms'][0]
+            properties['sasl.mechanism.inter.broker.protocol'] = mechanism
+            properties[prefix + mechanism.lower() + '.sasl.jaas.config'] = '%s username="%s" password="%s";' % (
+                SCRAM_LOGIN[:-1], inter_broker_login['username'], inter_broker_login['password'])
     if any(uses_tls(item) for item in listeners):
         properties.update(kafka_pem_stores(tls_dir), **{'ssl.principal.mapping.rules': PRINCIPAL_RULES})
     return properties

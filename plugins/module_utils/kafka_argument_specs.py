@@ -97,25 +97,41 @@ KAFKA_ACLS_ARGS = _kafka_module(
          prune_principals=dict(type='list', elements='str', default=[]),
          wait_timeout=dict(type='int', default=60)),
     PRUNE_OPTIONS)
-ZOOKEEPER_INFO_ARGS = dict(
-    argument_spec=dict(
-        servers=dict(type='list', elements='str', required=True),
-        paths=dict(type='list', elements='str', default=[]),
-        timeout=dict(type='float', default=5.0),
-        use_ssl=dict(type='bool', default=False),
-        ssl_cafile=dict(type='path'),
-        ssl_certfile=dict(type='path'),
-        ssl_keyfile=dict(type='path'),
-        ssl_password=dict(type='str', no_log=True),
-        ssl_check_hostname=dict(type='bool', default=True),
-        sasl_mechanism=dict(type='str', default='DIGEST-MD5', choices=['DIGEST-MD5']),
-        sasl_username=dict(type='str'),
-        sasl_password=dict(type='str', no_log=True),
-    ),
-    required_together=[('sasl_username', 'sasl_password')],
-    required_by={'ssl_keyfile': 'ssl_certfile'},
-    supports_check_mode=True,
+# How zookeeper_info and kafka_zookeeper_user reach ZooKeeper (documented in the modules).
+ZOOKEEPER_CONNECTION = dict(
+    timeout=dict(type='float', default=5.0),
+    use_ssl=dict(type='bool', default=False),
+    ssl_cafile=dict(type='path'),
+    ssl_certfile=dict(type='path'),
+    ssl_keyfile=dict(type='path'),
+    ssl_password=dict(type='str', no_log=True),
+    ssl_check_hostname=dict(type='bool', default=True),
+    sasl_mechanism=dict(type='str', default='DIGEST-MD5', choices=['DIGEST-MD5']),
+    sasl_username=dict(type='str'),
+    sasl_password=dict(type='str', no_log=True),
 )
+
+
+def _zookeeper_module(options):
+    return dict(
+        argument_spec=dict(options, **ZOOKEEPER_CONNECTION),
+        required_together=[('sasl_username', 'sasl_password')],
+        required_by={'ssl_keyfile': 'ssl_certfile'},
+        supports_check_mode=True,
+    )
+
+
+ZOOKEEPER_INFO_ARGS = _zookeeper_module(dict(
+    servers=dict(type='list', elements='str', required=True),
+    paths=dict(type='list', elements='str', default=[]),
+))
+KAFKA_ZOOKEEPER_USER_ARGS = _zookeeper_module(dict(
+    zookeeper_connect=dict(type='str', required=True),
+    name=dict(type='str', required=True),
+    password=dict(type='str', required=True, no_log=True),
+    mechanisms=dict(type='list', elements='str', default=['SCRAM-SHA-512'], choices=['SCRAM-SHA-256', 'SCRAM-SHA-512']),
+    iterations=dict(type='int', default=4096),
+))
 
 # kafka_reassignment (documented in the module).
 KAFKA_REASSIGNMENT_ARGS = _kafka_module(dict(

@@ -1,10 +1,10 @@
 # -*- coding: utf-8 -*-
 # Copyright: Kafka Ansible contributors
 # SPDX-License-Identifier: Apache-2.0
-"""Read-only ZooKeeper access through kazoo, the maintained Python ZooKeeper client.
+"""ZooKeeper access through kazoo, the maintained Python ZooKeeper client.
 
-Used by the module zookeeper_info and by the launcher of roles/kafka_cli (which imports this file
-from its own directory). kazoo (with pure-sasl for SASL) is installed in kafka_python_venv on the
+Used by the modules zookeeper_info (reads) and kafka_zookeeper_user (writes), and by the launcher of
+roles/kafka_cli (which imports this file from its own directory). kazoo (with pure-sasl for SASL) is installed in kafka_python_venv on the
 nodes and in the controller's .venv; plain, TLS (optionally with a client certificate) and SASL
 DIGEST-MD5 connections are described by one dict of options (CONNECTION_OPTIONS).
 
@@ -25,7 +25,7 @@ import time
 
 try:
     from kazoo.client import KazooClient
-    from kazoo.exceptions import AuthFailedError, KazooException, NoNodeError
+    from kazoo.exceptions import AuthFailedError, KazooException, NodeExistsError, NoNodeError
     from kazoo.handlers.threading import KazooTimeoutError
     from kazoo.handlers.utils import create_tcp_connection
     from kazoo.hosts import collect_hosts
@@ -236,3 +236,40 @@ class ZooKeeperReader:
         """Return the sorted child names, or None when the znode does not exist."""
         read = self._read(self.client.get_children, path, 'listing')
         return None if read is None else sorted(read)
+
+
+class ZooKeeperWriter(ZooKeeperReader):
+    """A session that also writes znodes, each created with the ACL that `acl(path)` gives."""
+
+    def __init__(self, servers, acl, **kwargs):
+        ZooKeeperReader.__init__(self, servers, **kwargs)
+        self.acl = acl
+
+    def _write(self, call, path, *args, **kwargs):
+        try:
+            return call(path, *args, **kwargs)
+        except NodeExistsError:
+            raise
+        except (KazooException, KazooTimeoutError) as error:
+            raise ZooKeeperError('%s: writing %s failed: %s' % (self.servers, path, type(error).__name__))
+
+    def ensure(self, path):
+        """Create the znode and its missing parents, each with its own ACL."""
+        parts = path.strip('/').split('/')
+        for depth in range(1, len(parts) + 1):
+            parent = '/' + '/'.join(parts[:depth])
+            if self._read(self.client.exists, parent, 'reading') is None:
+                try:
+                    self._write(self.client.create, parent, b'', acl=self.acl(parent))
+                except NodeExistsError:  # a broker made it meanwhile
+                    pass
+
+    def put(self, path, text):
+        """Write the znode's data, creating it (and its parents) when missing."""
+        self.ensure(path)
+        self._write(self.client.set, path, text.encode('utf-8'))
+
+    def create_sequential(self, prefix, text):
+        """Create `<prefix><sequence number>` with this data; return its path."""
+        self.ensure(prefix.rsplit('/', 1)[0])
+        return self._write(self.client.create, prefix, text.encode('utf-8'), acl=self.acl(prefix), sequence=True)

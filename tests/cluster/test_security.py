@@ -1,9 +1,10 @@
 """The listeners of the default scenario, with real clients (issue 14): PLAINTEXT for the course, INTERNAL
-(TLS, client certificates from the role's CA; brokers and modules), CLIENTS (SCRAM over TLS, under ACLs);
-and its ZooKeeper, where brokers log in with SASL DIGEST-MD5 and members authenticate each other.
+(TLS, client certificates from the role's CA; the modules), CLIENTS (SCRAM over TLS, under ACLs), BROKERS
+(SCRAM over TLS; the brokers' own user); and its ZooKeeper, where brokers log in with SASL DIGEST-MD5 and members authenticate each other.
 
 Every refusal is shown twice: the client fails, and the reason kafka-python logs is the expected one."""
 
+import json
 import logging
 import os
 import re
@@ -22,7 +23,7 @@ from ansible_collections.kafka_ansible.cluster.plugins.module_utils.kafka_user_a
 from lib.load import LoadGenerator, check
 from lib.molecule_cluster import four_letter_word
 
-PLAINTEXT, INTERNAL, CLIENTS = 9092, 9094, 9093
+PLAINTEXT, INTERNAL, CLIENTS, BROKERS = 9092, 9094, 9093, 9095
 MESSAGES = 500
 # What a ZooKeeper member logged: its journal (start-foreground logs to the console) and any log file.
 ZOOKEEPER_LOGS = '(journalctl -u zookeeper --no-pager; cat /var/log/zookeeper/*.log) 2>/dev/null'
@@ -79,14 +80,14 @@ def topic(admin, user):
     admin.delete_topics([name])
 
 
-def scram(cluster, tls_files, user, password):
-    return dict(bootstrap_servers=servers(cluster, CLIENTS), security_protocol='SASL_SSL',
+def scram(cluster, tls_files, user, password, port=CLIENTS):
+    return dict(bootstrap_servers=servers(cluster, port), security_protocol='SASL_SSL',
                 ssl_cafile=tls_files['ca.crt'], sasl_mechanism='SCRAM-SHA-512',
                 sasl_plain_username=user, sasl_plain_password=password)
 
 
 def test_plaintext_clients_are_refused_on_the_tls_listeners(cluster, caplog):
-    for port in (INTERNAL, CLIENTS):
+    for port in (INTERNAL, CLIENTS, BROKERS):
         reason = refusal(caplog, bootstrap_servers=servers(cluster, port))
         assert 'disconnected' in reason or 'Connection reset' in reason, (port, reason)
 
@@ -174,10 +175,12 @@ def test_brokers_loaded_the_listener_and_authorizer_settings(cluster, admin):
         result = admin.describe_configs([ConfigResource(ConfigResourceType.BROKER, broker_id)], config_filter='all')
         loaded = {key: entry['value'] for key, entry in result['broker'][broker_id].items()}
         address = cluster.address(name)
-        assert loaded['advertised.listeners'] == 'PLAINTEXT://{0}:9092,INTERNAL://{0}:9094,CLIENTS://{0}:9093'.format(
-            address), name
-        assert loaded['listener.security.protocol.map'] == 'PLAINTEXT:PLAINTEXT,INTERNAL:SSL,CLIENTS:SASL_SSL'
-        assert loaded['inter.broker.listener.name'] == 'INTERNAL'
+        assert loaded['advertised.listeners'] == (
+            'PLAINTEXT://{0}:9092,INTERNAL://{0}:9094,CLIENTS://{0}:9093,BROKERS://{0}:9095'.format(address)), name
+        assert loaded['listener.security.protocol.map'] == (
+            'PLAINTEXT:PLAINTEXT,INTERNAL:SSL,CLIENTS:SASL_SSL,BROKERS:SASL_SSL')
+        assert loaded['inter.broker.listener.name'] == 'BROKERS'
+        assert loaded['sasl.mechanism.inter.broker.protocol'] == 'SCRAM-SHA-512'
         assert loaded['ssl.keystore.type'] == 'PEM'
         assert loaded['authorizer.class.name'] == 'kafka.security.authorizer.AclAuthorizer'
 
@@ -280,6 +283,36 @@ def test_only_the_brokers_change_kafkas_znodes(cluster, user):
     finally:
         anonymous.stop()
         broker.stop()
+
+
+def test_brokers_replicate_over_sasl_as_their_own_scram_user(cluster, tls_files, caplog):
+    """kafka-broker, stored in ZooKeeper by the role before the brokers first started: readable there by the
+    brokers' ZooKeeper user only; its password logs in on BROKERS as a super user, a wrong one does not; and
+    every broker's replica fetchers are connected to the others on that port."""
+    from kazoo.exceptions import NoAuthError
+    from kazoo.security import ACL as ZkACL, Id, Permissions
+    credential = '/kafka/config/users/kafka-broker'
+    anonymous, broker = zookeeper(cluster.zookeeper_servers()[0]), as_broker(cluster)
+    try:
+        with pytest.raises(NoAuthError):
+            anonymous.get(credential)
+        assert broker.get_acls(credential)[0] == [ZkACL(Permissions.ALL, Id('sasl', 'kafka'))]
+        assert 'SCRAM-SHA-512' in json.loads(broker.get(credential)[0])['config']
+    finally:
+        anonymous.stop()
+        broker.stop()
+    password = scenario_secret(cluster, 'kafka-broker.password')
+    client = KafkaAdminClient(**scram(cluster, tls_files, 'kafka-broker', password, BROKERS))
+    try:
+        assert 'ALTER' in client.describe_cluster()['authorized_operations']
+    finally:
+        client.close()
+    reason = refusal(caplog, **scram(cluster, tls_files, 'kafka-broker', 'not-' + password, BROKERS))
+    assert 'Authentication failed' in reason or 'disconnected' in reason, reason
+    for name in cluster.hosts('kafka'):
+        peers = cluster.host(name).check_output("ss -Htn state established '( dport = :%d )'" % BROKERS)
+        others = set(cluster.address(other) for other in cluster.hosts('kafka') if other != name)
+        assert others <= set(re.findall(r'([0-9.]+):%d' % BROKERS, peers)), (name, peers)
 
 
 def test_zookeeper_members_authenticate_each_other_and_answer_only_whitelisted_words(cluster):
@@ -436,6 +469,7 @@ def test_a_renewal_restarts_brokers_one_at_a_time_under_load_and_leaks_no_secret
     assert secured == dict((path, brokers_acl()) for path in opened)
 
     secrets = {'the CA passphrase': scenario_secret(cluster, 'kafka-ca.passphrase'),
+               "the brokers' SCRAM password": scenario_secret(cluster, 'kafka-broker.password'),
                "ZooKeeper's kafka password": scenario_secret(cluster, 'zookeeper-kafka.password'),
                "ZooKeeper's quorum password": scenario_secret(cluster, 'zookeeper-quorum.password')}
     for name in brokers:

@@ -80,8 +80,10 @@ PLAIN_AND_SCRAM = [{'name': 'PLAINTEXT', 'port': 9092, 'protocol': 'PLAINTEXT'},
                    {'name': 'SCRAM', 'port': 9093, 'protocol': 'SASL_PLAINTEXT', 'sasl_mechanisms': ['SCRAM-SHA-512']}]
 
 
-def test_a_secured_inventory_passes(tmp_path):
-    rc, output = run_preflight(tmp_path, GOOD_ZK, GOOD_KAFKA, SECURE)
+@pytest.mark.parametrize('extra', [{}, {'kafka_inter_broker_listener': 'CLIENTS', 'kafka_admin_listener': 'INTERNAL',
+                                     'kafka_inter_broker_sasl_password': 'a-broker-password'}])
+def test_a_secured_inventory_passes(tmp_path, extra):
+    rc, output = run_preflight(tmp_path, GOOD_ZK, GOOD_KAFKA, dict(SECURE, **extra))
     assert rc == 0, output
 
 
@@ -110,7 +112,7 @@ def own_certificate(tmp_path, name):
     (dict(SECURE, kafka_admin_listener='INTERNAL', kafka_modules_on_controller=True),
      'so kafka_modules_on_controller must be false'),
     (dict(SECURE, kafka_inter_broker_listener='CLIENTS'),
-     'inter-broker listener CLIENTS: brokers replicate over PLAINTEXT or SSL'),
+     'inter-broker listener CLIENTS uses SASL: the brokers need kafka_inter_broker_sasl_password (from your vault'),
     (dict(SECURE, zookeeper_client_sasl_username='broker'),
      "zookeeper_client_sasl_username 'broker' is not one of zookeeper_sasl_users (kafka)"),
     (dict(SECURE, zookeeper_client_sasl_username=''), 'zookeeper_sasl_required also needs zookeeper_client_sasl_username'),

@@ -64,10 +64,32 @@ def test_no_tls_settings_without_a_tls_listener():
      'listener P: name used twice'),
     ([{'name': 'P', 'port': 9092, 'protocol': 'PLAINTEXT', 'tls': True}], 'P', 'listener P: unknown keys tls'),
     ([{'name': 'P', 'port': 9092, 'protocol': 'PLAINTEXT'}], 'INTERNAL', "kafka_inter_broker_listener 'INTERNAL' is not one"),
-    (SECURE, 'CLIENTS', 'inter-broker listener CLIENTS: brokers replicate over PLAINTEXT or SSL'),
+    (SECURE, 'CLIENTS', 'the brokers need kafka_inter_broker_sasl_password'),
 ])
 def test_malformed_listeners_are_refused_naming_them(listeners, inter_broker, message):
     assert message in refused(listeners, inter_broker)
+
+
+def test_brokers_on_a_sasl_listener_log_in_with_its_first_mechanism_as_their_own_user():
+    properties = kafka_listeners(SECURE, 'h1', 'CLIENTS', '/tls', {'username': 'kafka-broker', 'password': 's3cr=t'})
+    assert properties['inter.broker.listener.name'] == 'CLIENTS'
+    assert properties['sasl.mechanism.inter.broker.protocol'] == 'SCRAM-SHA-256'
+    assert properties['listener.name.clients.scram-sha-256.sasl.jaas.config'] == (
+        'org.apache.kafka.common.security.scram.ScramLoginModule required username="kafka-broker" password="s3cr=t";')
+    # The other mechanism's clients still log in as themselves.
+    assert properties['listener.name.clients.scram-sha-512.sasl.jaas.config'].endswith('ScramLoginModule required;')
+
+
+@pytest.mark.parametrize('login, message', [
+    ({'username': 'kafka-broker', 'password': ''}, 'the brokers need kafka_inter_broker_sasl_password'),
+    ({'username': 'kafka broker', 'password': 'x'}, "kafka_inter_broker_sasl_username must be letters, digits"),
+    ({'username': 'kafka-broker', 'password': 'a"b'}, 'may not hold a double quote'),
+    ({'username': 'kafka-broker', 'password': 'a\\b'}, 'may not hold a double quote'),
+])
+def test_a_sasl_inter_broker_listener_without_a_usable_login_is_refused(login, message):
+    with pytest.raises(AnsibleFilterError) as error:
+        kafka_listeners(SECURE, 'h1', 'CLIENTS', '/tls', login)
+    assert message in str(error.value)
 
 
 def test_every_problem_is_reported_at_once():

@@ -12,7 +12,7 @@ from ansible_collections.kafka_ansible.cluster.plugins.module_utils import (
     kafka_acl_apply, kafka_argument_specs as specs, kafka_connection, kafka_reassign_engine, kafka_topic_engine)
 from ansible_collections.kafka_ansible.cluster.plugins.modules import (
     config_files, kafka_acls, kafka_cluster_health, kafka_cluster_status, kafka_reassignment, kafka_topic, kafka_topic_info, kafka_topics,
-    zookeeper_info)
+    kafka_zookeeper_user, zookeeper_info)
 from ansible_collections.kafka_ansible.cluster.plugins.doc_fragments.kafka import ModuleDocFragment
 
 MODULES = {
@@ -25,6 +25,7 @@ MODULES = {
     kafka_reassignment: specs.KAFKA_REASSIGNMENT_ARGS,
     config_files: {'argument_spec': config_files.ARGUMENT_SPEC},
     kafka_acls: specs.KAFKA_ACLS_ARGS,
+    kafka_zookeeper_user: specs.KAFKA_ZOOKEEPER_USER_ARGS,
 }
 
 
@@ -211,3 +212,19 @@ def test_zookeeper_info_without_kazoo_names_the_library(monkeypatch, capsys):
 def test_zookeeper_info_wants_the_sasl_password_with_the_user(capsys):
     result = run(zookeeper_info, {'servers': ['zk1:2181'], 'sasl_username': 'kafka'}, capsys)
     assert result['failed'] is True and 'sasl_password' in result['msg']
+
+
+def test_zookeeper_user_bad_input_is_named_before_connecting(capsys):
+    result = run(kafka_zookeeper_user, {'zookeeper_connect': '127.0.0.1:1/kafka', 'name': 'kafka broker',
+                                        'password': 'broker-secret-42', 'iterations': 100}, capsys)
+    assert result['failed'] is True
+    assert result['msg'] == ("Invalid kafka_zookeeper_user: name 'kafka broker': letters, digits, \".\", \"_\" and \"-\" "
+                             "only; iterations 100: Kafka accepts 4096 to 16384; nothing was changed")
+
+
+def test_zookeeper_user_without_zookeeper_fails_without_the_passwords(capsys):
+    result = run(kafka_zookeeper_user, {'zookeeper_connect': '127.0.0.1:1/kafka', 'name': 'kafka-broker', 'timeout': 2,
+                                        'password': 'broker-secret-42', 'sasl_username': 'kafka',
+                                        'sasl_password': 'zk-secret-42'}, capsys)
+    assert result['failed'] is True and result['msg'].startswith('Cannot store the SCRAM user kafka-broker in ZooKeeper: ')
+    assert 'broker-secret-42' not in json.dumps(result) and 'zk-secret-42' not in json.dumps(result)

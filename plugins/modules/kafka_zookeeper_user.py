@@ -1,0 +1,208 @@
+#!/usr/bin/python
+# -*- coding: utf-8 -*-
+# Copyright: Kafka Ansible contributors
+# SPDX-License-Identifier: Apache-2.0
+
+from __future__ import absolute_import, division, print_function
+
+__metaclass__ = type
+
+DOCUMENTATION = r'''
+---
+module: kafka_zookeeper_user
+short_description: Store a Kafka SCRAM user straight in ZooKeeper, for brokers that log in with it
+description:
+  - Writes the SCRAM credentials of one user to C(/config/users/<name>) under the cluster's chroot, the way
+    C(kafka-configs --zookeeper) does, and announces the change to running brokers (C(/config/changes)).
+    Other settings of that znode (a user's quotas) and other mechanisms are kept.
+  - For the brokers' own user on a SASL inter-broker listener, which must exist before any broker starts on it
+    (no broker is there to take the Admin API call yet). Other users belong to M(kafka_ansible.cluster.kafka_users).
+  - Idempotent without a login. The stored salt and iterations are read back, the declared password's keys are
+    computed with them and compared, as a broker checks a login. A credential is rewritten, with a new salt,
+    only when the password or the iterations differ.
+  - New znodes get Kafka's own ACLs when the session logs in with SASL (the logged-in user may do everything,
+    the world may read, except under C(/config/users), which stays unreadable to others); open ACLs otherwise.
+  - The password never reaches the output; check mode reports what a real run would write.
+  - Needs the Python library kazoo (and pure-sasl for SASL); the roles install them in C(kafka_python_venv).
+requirements:
+  - kazoo
+  - pure-sasl (for SASL)
+version_added: "1.0.0"
+author: Kafka Ansible contributors
+options:
+  zookeeper_connect:
+    description: The brokers' C(zookeeper.connect), C(host:port[,host:port...][/chroot]).
+    type: str
+    required: true
+  name:
+    description: The user, letters, digits, C(.), C(_) and C(-) only.
+    type: str
+    required: true
+  password:
+    description: Its password; never logged.
+    type: str
+    required: true
+  mechanisms:
+    description: The SCRAM mechanisms to store the password for.
+    type: list
+    elements: str
+    choices: [SCRAM-SHA-256, SCRAM-SHA-512]
+    default: [SCRAM-SHA-512]
+  iterations:
+    description: PBKDF2 iterations, V(4096) to V(16384) (the bounds Kafka enforces).
+    type: int
+    default: 4096
+  timeout:
+    description: Seconds to wait for each server.
+    type: float
+    default: 5.0
+  use_ssl:
+    description: Connect over TLS (ZooKeeper's C(secureClientPort), given in O(zookeeper_connect)).
+    type: bool
+    default: false
+  ssl_cafile:
+    description: CA certificates (PEM) to verify the servers with.
+    type: path
+  ssl_certfile:
+    description: Client certificate (PEM), which may also hold its key.
+    type: path
+  ssl_keyfile:
+    description: Private key (PEM) of O(ssl_certfile).
+    type: path
+  ssl_password:
+    description: Password of O(ssl_keyfile), when it is encrypted.
+    type: str
+  ssl_check_hostname:
+    description: Check that each server's certificate names it as given.
+    type: bool
+    default: true
+  sasl_mechanism:
+    description: SASL mechanism; ZooKeeper's without Kerberos is DIGEST-MD5.
+    type: str
+    choices: [DIGEST-MD5]
+    default: DIGEST-MD5
+  sasl_username:
+    description: Log in to ZooKeeper as this user (the brokers' own ZooKeeper user, who owns Kafka's znodes).
+    type: str
+  sasl_password:
+    description: Password of O(sasl_username); never logged.
+    type: str
+attributes:
+  check_mode:
+    support: full
+  diff_mode:
+    support: none
+    details: The only thing that changes is a secret.
+'''
+
+EXAMPLES = r'''
+- name: Store the brokers' own SCRAM user before they start on the SASL inter-broker listener
+  kafka_ansible.cluster.kafka_zookeeper_user:
+    zookeeper_connect: zk1:2181,zk2:2181,zk3:2181/kafka
+    name: kafka-broker
+    password: "{{ vault_kafka_broker_password }}"
+    mechanisms: [SCRAM-SHA-512]
+    sasl_username: kafka
+    sasl_password: "{{ vault_zookeeper_kafka_password }}"
+'''
+
+RETURN = r'''
+written:
+  description: The mechanisms whose credential was (or, in check mode, would be) written.
+  returned: always
+  type: list
+  elements: str
+  sample: [SCRAM-SHA-512]
+znode:
+  description: The user's znode.
+  returned: always
+  type: str
+  sample: /kafka/config/users/kafka-broker
+'''
+
+import json
+import re
+
+from ansible.module_utils.basic import AnsibleModule, missing_required_lib
+
+from ansible_collections.kafka_ansible.cluster.plugins.module_utils import kafka_scram
+from ansible_collections.kafka_ansible.cluster.plugins.module_utils.kafka_argument_specs import KAFKA_ZOOKEEPER_USER_ARGS
+from ansible_collections.kafka_ansible.cluster.plugins.module_utils.zookeeper_client import (
+    CONNECTION_OPTIONS, KAZOO_IMPORT_ERROR, ZooKeeperError, ZooKeeperWriter, parse_connect)
+
+try:
+    from kazoo.security import OPEN_ACL_UNSAFE, READ_ACL_UNSAFE, make_acl
+except ImportError:  # reported through KAZOO_IMPORT_ERROR
+    pass
+
+NAME = re.compile(r'^[A-Za-z0-9._-]+$')
+# Kafka's ZkData.SensitiveRootPaths: readable by the brokers' user only.
+SENSITIVE = ('/config/users', '/config/brokers', '/delegation_token')
+
+
+def kafka_acl(chroot, sasl_username):
+    """Kafka's ZkData.defaultAcls for a path, as a function of the path (chroot included)."""
+    def acl(path):
+        if not sasl_username:
+            return OPEN_ACL_UNSAFE
+        relative = path[len(chroot):] if chroot and path.startswith(chroot) else path
+        owner = [make_acl('sasl', sasl_username, all=True)]
+        return owner if relative.startswith(SENSITIVE) else owner + READ_ACL_UNSAFE
+    return acl
+
+
+def problems(params):
+    errors = []
+    if not NAME.match(params['name']):
+        errors.append('name %r: letters, digits, ".", "_" and "-" only' % params['name'])
+    if not kafka_scram.MIN_ITERATIONS <= params['iterations'] <= 16384:
+        errors.append('iterations %d: Kafka accepts 4096 to 16384' % params['iterations'])
+    if not params['password']:
+        errors.append('password: empty')
+    if not params['mechanisms']:
+        errors.append('mechanisms: none given')
+    return errors
+
+
+def planned(current, params):
+    """The mechanisms whose stored credential does not take the password with the declared iterations."""
+    return [mechanism for mechanism in dict.fromkeys(params['mechanisms'])
+            if not kafka_scram.matches(current.get(mechanism), params['password'], mechanism, params['iterations'])]
+
+
+def main():
+    module = AnsibleModule(**KAFKA_ZOOKEEPER_USER_ARGS)
+    if KAZOO_IMPORT_ERROR is not None:
+        module.fail_json(msg=missing_required_lib('kazoo'), exception=str(KAZOO_IMPORT_ERROR))
+    params = module.params
+    errors = problems(params)
+    if errors:
+        module.fail_json(msg='Invalid kafka_zookeeper_user: ' + '; '.join(errors) + '; nothing was changed')
+    servers, chroot = parse_connect(params['zookeeper_connect'])
+    chroot = chroot or ''
+    znode = '%s/config/users/%s' % (chroot, params['name'])
+    options = dict((name, params[name]) for name in CONNECTION_OPTIONS)
+    try:
+        with ZooKeeperWriter(servers, kafka_acl(chroot, params['sasl_username']), timeout=params['timeout'],
+                             options=options) as zookeeper:
+            text = zookeeper.get(znode)
+            try:
+                stored = json.loads(text) if text else {'version': 1, 'config': {}}
+                config = stored['config']
+            except (ValueError, KeyError, TypeError):
+                module.fail_json(msg='%s does not hold a Kafka entity config: %r; nothing was changed' % (znode, text))
+            written = planned(config, params)
+            if written and not module.check_mode:
+                for mechanism in written:
+                    config[mechanism] = kafka_scram.credential(params['password'], mechanism, params['iterations'])
+                zookeeper.put(znode, json.dumps(stored, separators=(',', ':')))
+                # As Kafka's AdminZkClient.changeConfigs: running brokers reload the user's credentials.
+                zookeeper.create_sequential(chroot + '/config/changes/config_change_',
+                                            json.dumps({'version': 2, 'entity_path': 'users/' + params['name']}))
+    except ZooKeeperError as error:
+        module.fail_json(msg='Cannot store the SCRAM user %s in ZooKeeper: %s' % (params['name'], error))
+    module.exit_json(changed=bool(written), written=written, znode=znode)
+
+
+if __name__ == '__main__':
+    main()
