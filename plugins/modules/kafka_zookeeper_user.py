@@ -19,7 +19,7 @@ description:
     (no broker is there to take the Admin API call yet). Other users belong to M(kafka_ansible.cluster.kafka_users).
   - Idempotent without a login. The stored salt and iterations are read back, the declared password's keys are
     computed with them and compared, as a broker checks a login. A credential is rewritten, with a new salt,
-    only when the password or the iterations differ.
+    only when the password or the iterations differ, and with O(update_password=on_create) only when missing.
   - New znodes get Kafka's own ACLs when the session logs in with SASL (the logged-in user may do everything,
     the world may read, except under C(/config/users), which stays unreadable to others); open ACLs otherwise.
   - The password never reaches the output; check mode reports what a real run would write.
@@ -29,6 +29,7 @@ requirements:
   - pure-sasl (for SASL)
 version_added: "1.0.0"
 author: Kafka Ansible contributors
+extends_documentation_fragment: [kafka_ansible.cluster.zookeeper]
 options:
   zookeeper_connect:
     description: The brokers' C(zookeeper.connect), C(host:port[,host:port...][/chroot]).
@@ -52,41 +53,15 @@ options:
     description: PBKDF2 iterations, V(4096) to V(16384) (the bounds Kafka enforces).
     type: int
     default: 4096
-  timeout:
-    description: Seconds to wait for each server.
-    type: float
-    default: 5.0
-  use_ssl:
-    description: Connect over TLS (ZooKeeper's C(secureClientPort), given in O(zookeeper_connect)).
-    type: bool
-    default: false
-  ssl_cafile:
-    description: CA certificates (PEM) to verify the servers with.
-    type: path
-  ssl_certfile:
-    description: Client certificate (PEM), which may also hold its key.
-    type: path
-  ssl_keyfile:
-    description: Private key (PEM) of O(ssl_certfile).
-    type: path
-  ssl_password:
-    description: Password of O(ssl_keyfile), when it is encrypted.
+  update_password:
+    description:
+      - V(always) rewrites a stored credential that does not take the password; V(on_create) writes missing ones
+        only and reports the others in RV(mismatched).
+      - A running broker that logs in as this user keeps its password until it restarts, and the brokers that
+        already have the new one refuse it; V(on_create) lets a caller stop before that happens.
     type: str
-  ssl_check_hostname:
-    description: Check that each server's certificate names it as given.
-    type: bool
-    default: true
-  sasl_mechanism:
-    description: SASL mechanism; ZooKeeper's without Kerberos is DIGEST-MD5.
-    type: str
-    choices: [DIGEST-MD5]
-    default: DIGEST-MD5
-  sasl_username:
-    description: Log in to ZooKeeper as this user (the brokers' own ZooKeeper user, who owns Kafka's znodes).
-    type: str
-  sasl_password:
-    description: Password of O(sasl_username); never logged.
-    type: str
+    choices: [always, on_create]
+    default: always
 attributes:
   check_mode:
     support: full
@@ -113,6 +88,12 @@ written:
   type: list
   elements: str
   sample: [SCRAM-SHA-512]
+mismatched:
+  description: With O(update_password=on_create), the mechanisms whose stored credential does not take the password.
+  returned: always
+  type: list
+  elements: str
+  sample: []
 znode:
   description: The user's znode.
   returned: always
@@ -165,9 +146,12 @@ def problems(params):
 
 
 def planned(current, params):
-    """The mechanisms whose stored credential does not take the password with the declared iterations."""
-    return [mechanism for mechanism in dict.fromkeys(params['mechanisms'])
-            if not kafka_scram.matches(current.get(mechanism), params['password'], mechanism, params['iterations'])]
+    """(to write, mismatched): the mechanisms whose stored credential does not take the password with the declared
+    iterations; with update_password=on_create those already stored are mismatched instead of written."""
+    wrong = [mechanism for mechanism in dict.fromkeys(params['mechanisms'])
+             if not kafka_scram.matches(current.get(mechanism), params['password'], mechanism, params['iterations'])]
+    mismatched = [mechanism for mechanism in wrong if mechanism in current] if params['update_password'] == 'on_create' else []
+    return [mechanism for mechanism in wrong if mechanism not in mismatched], mismatched
 
 
 def main():
@@ -191,7 +175,7 @@ def main():
                 config = stored['config']
             except (ValueError, KeyError, TypeError):
                 module.fail_json(msg='%s does not hold a Kafka entity config: %r; nothing was changed' % (znode, text))
-            written = planned(config, params)
+            written, mismatched = planned(config, params)
             if written and not module.check_mode:
                 for mechanism in written:
                     config[mechanism] = kafka_scram.credential(params['password'], mechanism, params['iterations'])
@@ -201,7 +185,7 @@ def main():
                                             json.dumps({'version': 2, 'entity_path': 'users/' + params['name']}))
     except ZooKeeperError as error:
         module.fail_json(msg='Cannot store the SCRAM user %s in ZooKeeper: %s' % (params['name'], error))
-    module.exit_json(changed=bool(written), written=written, znode=znode)
+    module.exit_json(changed=bool(written), written=written, mismatched=mismatched, znode=znode)
 
 
 if __name__ == '__main__':

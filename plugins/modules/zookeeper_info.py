@@ -26,6 +26,7 @@ requirements:
   - pure-sasl (for SASL)
 version_added: "1.0.0"
 author: Kafka Ansible contributors
+extends_documentation_fragment: [kafka_ansible.cluster.zookeeper]
 options:
   servers:
     description: ZooKeeper servers as C(host:port).
@@ -37,47 +38,6 @@ options:
     type: list
     elements: str
     default: []
-  timeout:
-    description: Socket timeout in seconds for each server.
-    type: float
-    default: 5.0
-  use_ssl:
-    description:
-      - Connect over TLS (ZooKeeper's C(secureClientPort), given in O(servers)), for C(srvr) and the znodes alike.
-      - The server's certificate is verified against O(ssl_cafile) (else the system's CAs).
-    type: bool
-    default: false
-  ssl_cafile:
-    description: CA certificates (PEM) to verify the servers with.
-    type: path
-  ssl_certfile:
-    description:
-      - Client certificate (PEM) for servers that require one (C(ssl.clientAuth=need)).
-      - May also hold the private key, then O(ssl_keyfile) is not needed.
-    type: path
-  ssl_keyfile:
-    description: Private key (PEM) of O(ssl_certfile).
-    type: path
-  ssl_password:
-    description: Password of O(ssl_keyfile), when it is encrypted.
-    type: str
-  ssl_check_hostname:
-    description: Check that each server's certificate names it as given in O(servers).
-    type: bool
-    default: true
-  sasl_mechanism:
-    description: SASL mechanism; ZooKeeper's without Kerberos is DIGEST-MD5.
-    type: str
-    choices: [DIGEST-MD5]
-    default: DIGEST-MD5
-  sasl_username:
-    description:
-      - Authenticate the session that reads znodes with SASL as this user (a C(user_<name>) of the servers' JAAS
-        C(Server) section). C(srvr) needs no authentication.
-    type: str
-  sasl_password:
-    description: Password of O(sasl_username); never logged.
-    type: str
 attributes:
   check_mode:
     support: full

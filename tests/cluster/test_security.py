@@ -315,6 +315,24 @@ def test_brokers_replicate_over_sasl_as_their_own_scram_user(cluster, tls_files,
         assert others <= set(re.findall(r'([0-9.]+):%d' % BROKERS, peers)), (name, peers)
 
 
+def test_another_password_for_the_brokers_stored_user_is_refused_before_anything_changes(cluster):
+    """Running brokers would keep the old password and be refused by the restarted ones: the run stops at the
+    stored user, naming the way to rotate; no file, credential or broker changed."""
+    brokers = cluster.hosts('kafka')
+    credential = '/kafka/config/users/kafka-broker'
+    reader = as_broker(cluster)
+    files = lambda: [cluster.host(name).file('/etc/kafka/server.properties').content_string for name in brokers]
+    try:
+        before, stored, pids = files(), reader.get(credential)[0], cluster.main_pids()
+        run = cluster.playbook('playbooks/kafka.yml', extra_vars={'kafka_inter_broker_sasl_password': 'another-password'})
+        assert run.rc != 0, run.tail()
+        assert 'holds another password for kafka-broker (SCRAM-SHA-512) than kafka_inter_broker_sasl_password' \
+            in ' '.join(run.output.split()), run.tail()
+        assert (files(), reader.get(credential)[0], cluster.main_pids()) == (before, stored, pids)
+    finally:
+        reader.stop()
+
+
 def test_zookeeper_members_authenticate_each_other_and_answer_only_whitelisted_words(cluster):
     members = cluster.hosts('zookeeper')
     for name, server in zip(members, cluster.zookeeper_servers()):

@@ -13,7 +13,8 @@ from ansible_collections.kafka_ansible.cluster.plugins.modules.kafka_zookeeper_u
 
 
 def params(**overrides):
-    return dict(dict(name='kafka-broker', password='right', mechanisms=['SCRAM-SHA-512'], iterations=4096), **overrides)
+    return dict(dict(name='kafka-broker', password='right', mechanisms=['SCRAM-SHA-512'], iterations=4096,
+                     update_password='always'), **overrides)
 
 
 @pytest.mark.parametrize('mechanism', ['SCRAM-SHA-256', 'SCRAM-SHA-512'])
@@ -53,9 +54,16 @@ def test_only_the_right_password_with_the_declared_iterations_matches():
 
 def test_the_plan_writes_exactly_the_mechanisms_that_do_not_take_the_password():
     current = {'SCRAM-SHA-512': kafka_scram.credential('right', 'SCRAM-SHA-512'), 'producer_byte_rate': '1024'}
-    assert planned(current, params()) == []
-    assert planned(current, params(password='new')) == ['SCRAM-SHA-512']
-    assert planned(current, params(mechanisms=['SCRAM-SHA-256', 'SCRAM-SHA-512'])) == ['SCRAM-SHA-256']
+    assert planned(current, params()) == ([], [])
+    assert planned(current, params(password='new')) == (['SCRAM-SHA-512'], [])
+    assert planned(current, params(mechanisms=['SCRAM-SHA-256', 'SCRAM-SHA-512'])) == (['SCRAM-SHA-256'], [])
+
+
+def test_on_create_writes_missing_credentials_and_reports_a_stored_one_with_another_password():
+    current = {'SCRAM-SHA-512': kafka_scram.credential('right', 'SCRAM-SHA-512')}
+    on_create = params(password='new', mechanisms=['SCRAM-SHA-256', 'SCRAM-SHA-512'], update_password='on_create')
+    assert planned(current, on_create) == (['SCRAM-SHA-256'], ['SCRAM-SHA-512'])
+    assert planned({}, on_create) == (['SCRAM-SHA-256', 'SCRAM-SHA-512'], [])
 
 
 @pytest.mark.parametrize('overrides, message', [

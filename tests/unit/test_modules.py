@@ -14,6 +14,7 @@ from ansible_collections.kafka_ansible.cluster.plugins.modules import (
     config_files, kafka_acls, kafka_cluster_health, kafka_cluster_status, kafka_reassignment, kafka_topic, kafka_topic_info, kafka_topics,
     kafka_zookeeper_user, zookeeper_info)
 from ansible_collections.kafka_ansible.cluster.plugins.doc_fragments.kafka import ModuleDocFragment
+from ansible_collections.kafka_ansible.cluster.plugins.doc_fragments.zookeeper import ModuleDocFragment as ZooKeeperDocFragment
 
 MODULES = {
     kafka_topics: specs.KAFKA_TOPICS_ARGS,
@@ -132,6 +133,7 @@ def fragment_options():
 
 def test_doc_fragment_documents_every_connection_option():
     assert set(fragment_options()) == set(specs.CONNECTION_OPTIONS)
+    assert set(yaml.safe_load(ZooKeeperDocFragment.DOCUMENTATION)['options']) == set(specs.ZOOKEEPER_CONNECTION)
 
 
 @pytest.mark.parametrize('module', list(MODULES), ids=lambda m: m.__name__.rsplit('.', 1)[-1])
@@ -147,6 +149,8 @@ def test_documentation_matches_the_argument_spec(module):
     documented = dict(doc.get('options') or {})
     if 'kafka_ansible.cluster.kafka' in fragments:
         documented.update(fragment_options())
+    if 'kafka_ansible.cluster.zookeeper' in fragments:
+        documented.update(yaml.safe_load(ZooKeeperDocFragment.DOCUMENTATION)['options'])
     spec = MODULES[module]['argument_spec']
     assert set(documented) == set(spec)
     for name, option in spec.items():
