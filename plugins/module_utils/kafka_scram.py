@@ -16,9 +16,9 @@ import hashlib
 import hmac
 import os
 
+from ansible_collections.kafka_ansible.cluster.plugins.module_utils.kafka_user_plan import MIN_ITERATIONS
+
 HASHES = {'SCRAM-SHA-256': 'sha256', 'SCRAM-SHA-512': 'sha512'}
-# Kafka refuses fewer (ScramMechanism.minIterations) and uses this many by default (kafka-configs).
-MIN_ITERATIONS = 4096
 FIELDS = ('salt', 'stored_key', 'server_key', 'iterations')
 
 
@@ -31,6 +31,7 @@ def keys(password, mechanism, salt, iterations):
     return hashlib.new(digest, client_key).digest(), server_key
 
 
+# Kafka's fewest iterations are also kafka-configs' default.
 def credential(password, mechanism, iterations=MIN_ITERATIONS, salt=None):
     """The stored credential text of a password, with a new random salt unless one is given."""
     salt = os.urandom(32) if salt is None else salt

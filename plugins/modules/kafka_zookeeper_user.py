@@ -107,6 +107,7 @@ import re
 from ansible.module_utils.basic import AnsibleModule, missing_required_lib
 
 from ansible_collections.kafka_ansible.cluster.plugins.module_utils import kafka_scram
+from ansible_collections.kafka_ansible.cluster.plugins.module_utils.kafka_user_plan import MAX_ITERATIONS, MIN_ITERATIONS
 from ansible_collections.kafka_ansible.cluster.plugins.module_utils.kafka_argument_specs import KAFKA_ZOOKEEPER_USER_ARGS
 from ansible_collections.kafka_ansible.cluster.plugins.module_utils.zookeeper_client import (
     CONNECTION_OPTIONS, KAZOO_IMPORT_ERROR, ZooKeeperError, ZooKeeperWriter, parse_connect)
@@ -136,8 +137,8 @@ def problems(params):
     errors = []
     if not NAME.match(params['name']):
         errors.append('name %r: letters, digits, ".", "_" and "-" only' % params['name'])
-    if not kafka_scram.MIN_ITERATIONS <= params['iterations'] <= 16384:
-        errors.append('iterations %d: Kafka accepts 4096 to 16384' % params['iterations'])
+    if not MIN_ITERATIONS <= params['iterations'] <= MAX_ITERATIONS:
+        errors.append('iterations %d: Kafka accepts %d to %d' % (params['iterations'], MIN_ITERATIONS, MAX_ITERATIONS))
     if not params['password']:
         errors.append('password: empty')
     if not params['mechanisms']:
