@@ -13,8 +13,12 @@ def test_check_diff_of_a_secret_property_masks_its_value(cluster):
 
 
 def test_check_diff_without_secrets_shows_the_file_itself(cluster):
+    """The scenario's server.properties holds the brokers' SCRAM password; replicating over INTERNAL instead
+    (mTLS) it holds none: --diff shows the file itself, and its masked copy would go."""
     run = cluster.playbook('playbooks/kafka.yml', '--check', '--diff',
-                           extra_vars={'kafka_properties': {'log.retention.hours': 96}})
+                           extra_vars={'kafka_properties': {'log.retention.hours': 96}, 'kafka_inter_broker_listener': 'INTERNAL'})
     assert run.rc == 0, run.tail()
-    assert '+log.retention.hours=96' in run.output, run.tail()
-    assert 'server.properties.masked' not in run.output, run.tail()
+    # Each diff section, by the file it shows (its "+++ after: <path>" header).
+    sections = dict((chunk.split('\n', 1)[0], chunk) for chunk in run.output.split('+++ after: ')[1:])
+    assert '+log.retention.hours=96' in sections.get('/etc/kafka/server.properties', ''), run.tail()
+    assert '+log.retention.hours=96' not in sections.get('/etc/kafka/server.properties.masked', ''), run.tail()
