@@ -131,7 +131,7 @@ KAFKA_ZOOKEEPER_USER_ARGS = _zookeeper_module(dict(
     password=dict(type='str', required=True, no_log=True),
     mechanisms=dict(type='list', elements='str', default=['SCRAM-SHA-512'], choices=['SCRAM-SHA-256', 'SCRAM-SHA-512']),
     iterations=dict(type='int', default=4096),
-    update_password=dict(type='str', default='always', choices=['always', 'on_create']),
+    update_password=dict(type='str', default='always', choices=['always', 'on_create'], no_log=False),
 ))
 
 # kafka_reassignment (documented in the module).

@@ -4,8 +4,8 @@
 """ZooKeeper access through kazoo, the maintained Python ZooKeeper client.
 
 Used by the modules zookeeper_info (reads) and kafka_zookeeper_user (writes), and by the launcher of
-roles/kafka_cli (which imports this file from its own directory). kazoo (with pure-sasl for SASL) is installed in kafka_python_venv on the
-nodes and in the controller's .venv; plain, TLS (optionally with a client certificate) and SASL
+roles/kafka_cli (which imports this file from its own directory). kazoo (with pure-sasl for SASL) is
+installed in kafka_python_venv on the nodes and in the controller's .venv; plain, TLS (optionally with a client certificate) and SASL
 DIGEST-MD5 connections are described by one dict of options (CONNECTION_OPTIONS).
 
 What stays here besides the session: the four-letter words (srvr, mntr, ruok) are not part of the

@@ -1,6 +1,7 @@
 """The listeners of the default scenario, with real clients (issue 14): PLAINTEXT for the course, INTERNAL
 (TLS, client certificates from the role's CA; the modules), CLIENTS (SCRAM over TLS, under ACLs), BROKERS
-(SCRAM over TLS; the brokers' own user); and its ZooKeeper, where brokers log in with SASL DIGEST-MD5 and members authenticate each other.
+(SCRAM over TLS; the brokers' own user); and its ZooKeeper, where brokers log in with SASL DIGEST-MD5 and
+members authenticate each other.
 
 Every refusal is shown twice: the client fails, and the reason kafka-python logs is the expected one."""
 
@@ -24,6 +25,8 @@ from lib.load import LoadGenerator, check
 from lib.molecule_cluster import four_letter_word
 
 PLAINTEXT, INTERNAL, CLIENTS, BROKERS = 9092, 9094, 9093, 9095
+# The brokers' own SCRAM user (kafka_inter_broker_sasl_username), as the role stores it in ZooKeeper.
+BROKER_CREDENTIAL = '/kafka/config/users/kafka-broker'
 MESSAGES = 500
 # What a ZooKeeper member logged: its journal (start-foreground logs to the console) and any log file.
 ZOOKEEPER_LOGS = '(journalctl -u zookeeper --no-pager; cat /var/log/zookeeper/*.log) 2>/dev/null'
@@ -291,13 +294,12 @@ def test_brokers_replicate_over_sasl_as_their_own_scram_user(cluster, tls_files,
     every broker's replica fetchers are connected to the others on that port."""
     from kazoo.exceptions import NoAuthError
     from kazoo.security import ACL as ZkACL, Id, Permissions
-    credential = '/kafka/config/users/kafka-broker'
     anonymous, broker = zookeeper(cluster.zookeeper_servers()[0]), as_broker(cluster)
     try:
         with pytest.raises(NoAuthError):
-            anonymous.get(credential)
-        assert broker.get_acls(credential)[0] == [ZkACL(Permissions.ALL, Id('sasl', 'kafka'))]
-        assert 'SCRAM-SHA-512' in json.loads(broker.get(credential)[0])['config']
+            anonymous.get(BROKER_CREDENTIAL)
+        assert broker.get_acls(BROKER_CREDENTIAL)[0] == [ZkACL(Permissions.ALL, Id('sasl', 'kafka'))]
+        assert 'SCRAM-SHA-512' in json.loads(broker.get(BROKER_CREDENTIAL)[0])['config']
     finally:
         anonymous.stop()
         broker.stop()
@@ -319,16 +321,15 @@ def test_another_password_for_the_brokers_stored_user_is_refused_before_anything
     """Running brokers would keep the old password and be refused by the restarted ones: the run stops at the
     stored user, naming the way to rotate; no file, credential or broker changed."""
     brokers = cluster.hosts('kafka')
-    credential = '/kafka/config/users/kafka-broker'
     reader = as_broker(cluster)
     files = lambda: [cluster.host(name).file('/etc/kafka/server.properties').content_string for name in brokers]
     try:
-        before, stored, pids = files(), reader.get(credential)[0], cluster.main_pids()
+        before, stored, pids = files(), reader.get(BROKER_CREDENTIAL)[0], cluster.main_pids()
         run = cluster.playbook('playbooks/kafka.yml', extra_vars={'kafka_inter_broker_sasl_password': 'another-password'})
         assert run.rc != 0, run.tail()
         assert 'holds another password for kafka-broker (SCRAM-SHA-512) than kafka_inter_broker_sasl_password' \
             in ' '.join(run.output.split()), run.tail()
-        assert (files(), reader.get(credential)[0], cluster.main_pids()) == (before, stored, pids)
+        assert (files(), reader.get(BROKER_CREDENTIAL)[0], cluster.main_pids()) == (before, stored, pids)
     finally:
         reader.stop()
 
