@@ -28,7 +28,10 @@ def run_preflight(tmp_path, zookeeper, kafka, extra_vars=None):
     command = ['ansible-playbook', 'playbooks/preflight.yml', '-i', str(path)]
     if extra_vars:
         command += ['-e', json.dumps(extra_vars)]
-    env = dict(os.environ, ANSIBLE_NOCOLOR='1', ANSIBLE_LOCALHOST_WARNING='false')
+    # Every host is this machine: its facts are gathered once for the session, into a cache in pytest's
+    # base directory that gathering = smart reads, not again in every run.
+    env = dict(os.environ, ANSIBLE_NOCOLOR='1', ANSIBLE_LOCALHOST_WARNING='false',
+               ANSIBLE_CACHE_PLUGIN='ansible.builtin.jsonfile', ANSIBLE_CACHE_PLUGIN_CONNECTION=str(tmp_path.parent / 'facts'))
     result = subprocess.run(command, cwd=ROOT, env=env, capture_output=True, text=True, timeout=300)
     return result.returncode, result.stdout + result.stderr
 
