@@ -39,6 +39,7 @@ SOURCE_DATE_EPOCH="${SOURCE_DATE_EPOCH:-1704067200}"
 src="$here/dist"
 out="${KAFKA_ANSIBLE_CACHE:-$HOME/.cache/kafka-ansible}/dist"
 
+kafka_major="${KAFKA_VERSION%%.*}"
 kafka_name="kafka_${SCALA_VERSION}-${KAFKA_VERSION}"
 kafka_archive="$kafka_name.tgz"
 zk_name="apache-zookeeper-${ZOOKEEPER_VERSION}-bin"
@@ -74,6 +75,16 @@ kafka-verifiable-producer     512M  org.apache.kafka.tools.VerifiableProducer
 kafka-verifiable-consumer     512M  org.apache.kafka.tools.VerifiableConsumer
 zookeeper-shell               -     org.apache.zookeeper.ZooKeeperMainWithTlsSupportForKafka -server
 zookeeper-security-migration  -     kafka.admin.ZkSecurityMigrator
+'
+# Kafka 4: the tools whose main class moved ("-": the tool is gone with ZooKeeper mode).
+KAFKA4_TOOLS='
+kafka-console-producer        org.apache.kafka.tools.ConsoleProducer
+kafka-configs                 org.apache.kafka.tools.ConfigCommand
+kafka-broker-api-versions     org.apache.kafka.tools.BrokerApiVersionsCommand
+kafka-acls                    org.apache.kafka.tools.AclCommand
+kafka-dump-log                org.apache.kafka.tools.DumpLogSegments
+zookeeper-shell               -
+zookeeper-security-migration  -
 '
 # Classes that the hand-written launchers start or the servers need, checked like the table's.
 KAFKA_MAINS="kafka.Kafka"
@@ -179,10 +190,18 @@ build_kafka() {
   mkdir -p "$root/libs" "$root/licenses"
   echo "build-dist: resolving Kafka $KAFKA_VERSION (Scala $SCALA_VERSION, netty $NETTY_VERSION)"
   resolve "$src/kafka/pom.xml" "$root/libs" "$work/kafka-deps.txt" \
-    -Dkafka.version="$KAFKA_VERSION" -Dscala.version="$SCALA_VERSION" -Dnetty.version="$NETTY_VERSION"
+    -Dkafka.version="$KAFKA_VERSION" -Dkafka.major="$kafka_major" -Dscala.version="$SCALA_VERSION" -Dnetty.version="$NETTY_VERSION"
 
   cp -R "$src/kafka/bin" "$src/kafka/config" "$root/"
-  local name heap main
+  local name heap main tools="$KAFKA_TOOLS"
+  if [ "$kafka_major" -ge 4 ]; then
+    # log4j 2 configuration instead of log4j 1's; the moved and removed tools.
+    rm "$root"/config/*log4j.properties
+    cp "$src"/kafka/config-4/* "$root/config/"
+    tools="$(awk 'NR == FNR { if (NF) moved[$1] = $2; next }
+                  NF && ($1 in moved) { if (moved[$1] == "-") next; $3 = moved[$1] }
+                  { print }' <(echo "$KAFKA4_TOOLS") <(echo "$KAFKA_TOOLS"))"
+  fi
   while read -r name heap main; do
     [ -n "$name" ] || continue
     {
@@ -191,16 +210,18 @@ build_kafka() {
       [ "$heap" = "-" ] || echo "export KAFKA_HEAP_OPTS=\"\${KAFKA_HEAP_OPTS:--Xmx$heap}\""
       echo "exec \"\$(dirname \"\$0\")/kafka-run-class.sh\" $main \"\$@\""
     } > "$root/bin/$name.sh"
-  done <<< "$KAFKA_TOOLS"
+  done <<< "$tools"
   # shellcheck disable=SC2046 # one word per main class
-  check_classes "$root/libs" $KAFKA_MAINS $(awk 'NF {print $3}' <<< "$KAFKA_TOOLS")
+  check_classes "$root/libs" $KAFKA_MAINS $(awk 'NF {print $3}' <<< "$tools")
 
+  local logging="slf4j-reload4j and reload4j"
+  [ "$kafka_major" -lt 4 ] || logging="log4j-slf4j-impl and log4j-core"
   {
     cat <<EOF
 This distribution of Kafka $KAFKA_VERSION (Scala $SCALA_VERSION) was assembled by tools/build-dist.sh
 of the kafka-ansible project, not by the Apache Kafka project. The jars in libs/ are the
 unmodified artifacts published on Maven Central: the runtime closure of kafka_$SCALA_VERSION,
-kafka-tools, slf4j-reload4j and reload4j, with netty pinned to $NETTY_VERSION. Each jar carries
+kafka-tools, $logging, with netty pinned to $NETTY_VERSION. Each jar carries
 its own licence in META-INF/; Kafka and most of its dependencies are under the Apache License
 2.0. bin/ and config/ were written for the project. Artifacts (group:artifact:type:version):
 

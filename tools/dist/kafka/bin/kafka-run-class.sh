@@ -41,8 +41,12 @@ fi
 LOG_DIR="${LOG_DIR:-$base_dir/logs}"
 
 if [ -z "${KAFKA_LOG4J_OPTS:-}" ]; then
-  # A tool: log to the console only (tools-log4j.properties).
-  KAFKA_LOG4J_OPTS="-Dlog4j.configuration=file:$base_dir/config/tools-log4j.properties"
+  # A tool: log to the console only (Kafka 4 reads log4j 2's configuration, Kafka 3 log4j 1's).
+  if [ -f "$base_dir/config/tools-log4j2.yaml" ]; then
+    KAFKA_LOG4J_OPTS="-Dlog4j2.configurationFile=$base_dir/config/tools-log4j2.yaml"
+  else
+    KAFKA_LOG4J_OPTS="-Dlog4j.configuration=file:$base_dir/config/tools-log4j.properties"
+  fi
 else
   # A server (its start script chose a log4j config that writes under LOG_DIR).
   mkdir -p "$LOG_DIR"

@@ -9,7 +9,12 @@ fi
 
 base_dir="$(cd "$(dirname "$0")/.." && pwd -P)"
 
-export KAFKA_LOG4J_OPTS="${KAFKA_LOG4J_OPTS:--Dlog4j.configuration=file:$base_dir/config/log4j.properties}"
+# Kafka 4 reads log4j 2's configuration, Kafka 3 log4j 1's.
+if [ -f "$base_dir/config/log4j2.yaml" ]; then
+  export KAFKA_LOG4J_OPTS="${KAFKA_LOG4J_OPTS:--Dlog4j2.configurationFile=$base_dir/config/log4j2.yaml}"
+else
+  export KAFKA_LOG4J_OPTS="${KAFKA_LOG4J_OPTS:--Dlog4j.configuration=file:$base_dir/config/log4j.properties}"
+fi
 export KAFKA_HEAP_OPTS="${KAFKA_HEAP_OPTS:--Xmx1G -Xms1G}"
 
 # Upstream default: name the process kafkaServer and write a GC log to LOG_DIR/kafkaServer-gc.log.
