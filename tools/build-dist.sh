@@ -188,19 +188,22 @@ publish() {
 build_kafka() {
   local root="$work/kafka/$kafka_name"
   mkdir -p "$root/libs" "$root/licenses"
-  echo "build-dist: resolving Kafka $KAFKA_VERSION (Scala $SCALA_VERSION, netty $NETTY_VERSION)"
-  resolve "$src/kafka/pom.xml" "$root/libs" "$work/kafka-deps.txt" \
-    -Dkafka.version="$KAFKA_VERSION" -Dkafka.major="$kafka_major" -Dscala.version="$SCALA_VERSION" -Dnetty.version="$NETTY_VERSION"
-
-  cp -R "$src/kafka/bin" "$src/kafka/config" "$root/"
-  local name heap main tools="$KAFKA_TOOLS"
+  # Kafka 4: log4j 2 (binding and configuration) instead of log4j 1, and the moved and removed tools.
+  local logging=reload4j bindings="slf4j-reload4j and reload4j" tools="$KAFKA_TOOLS" name heap main
   if [ "$kafka_major" -ge 4 ]; then
-    # log4j 2 configuration instead of log4j 1's; the moved and removed tools.
-    rm "$root"/config/*log4j.properties
-    cp "$src"/kafka/config-4/* "$root/config/"
+    logging=log4j2 bindings="log4j-slf4j-impl and log4j-core"
     tools="$(awk 'NR == FNR { if (NF) moved[$1] = $2; next }
                   NF && ($1 in moved) { if (moved[$1] == "-") next; $3 = moved[$1] }
                   { print }' <(echo "$KAFKA4_TOOLS") <(echo "$KAFKA_TOOLS"))"
+  fi
+  echo "build-dist: resolving Kafka $KAFKA_VERSION (Scala $SCALA_VERSION, netty $NETTY_VERSION)"
+  resolve "$src/kafka/pom.xml" "$root/libs" "$work/kafka-deps.txt" \
+    -Dkafka.version="$KAFKA_VERSION" -Dkafka.logging="$logging" -Dscala.version="$SCALA_VERSION" -Dnetty.version="$NETTY_VERSION"
+
+  cp -R "$src/kafka/bin" "$src/kafka/config" "$root/"
+  if [ "$logging" = log4j2 ]; then
+    rm "$root"/config/*log4j.properties
+    cp "$src"/kafka/config-4/* "$root/config/"
   fi
   while read -r name heap main; do
     [ -n "$name" ] || continue
@@ -214,14 +217,12 @@ build_kafka() {
   # shellcheck disable=SC2046 # one word per main class
   check_classes "$root/libs" $KAFKA_MAINS $(awk 'NF {print $3}' <<< "$tools")
 
-  local logging="slf4j-reload4j and reload4j"
-  [ "$kafka_major" -lt 4 ] || logging="log4j-slf4j-impl and log4j-core"
   {
     cat <<EOF
 This distribution of Kafka $KAFKA_VERSION (Scala $SCALA_VERSION) was assembled by tools/build-dist.sh
 of the kafka-ansible project, not by the Apache Kafka project. The jars in libs/ are the
 unmodified artifacts published on Maven Central: the runtime closure of kafka_$SCALA_VERSION,
-kafka-tools, $logging, with netty pinned to $NETTY_VERSION. Each jar carries
+kafka-tools, $bindings, with netty pinned to $NETTY_VERSION. Each jar carries
 its own licence in META-INF/; Kafka and most of its dependencies are under the Apache License
 2.0. bin/ and config/ were written for the project. Artifacts (group:artifact:type:version):
 
