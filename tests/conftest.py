@@ -22,8 +22,9 @@ def pytest_configure(config):
                               KAFKA_SCRAM_BOOTSTRAP_SERVERS=','.join('%s:9093' % cluster.address(name)
                                                                      for name in cluster.hosts('kafka')))
         # ... and where ZooKeeper is, for the kazoo reader's tests (tests/integration/test_zookeeper_kazoo.py).
-        os.environ.setdefault('ZOOKEEPER_TEST_SERVER', cluster.zookeeper_servers()[0])
-        os.environ.setdefault('ZOOKEEPER_TEST_CHROOT', '/kafka')
+        if cluster.hosts('zookeeper'):
+            os.environ.setdefault('ZOOKEEPER_TEST_SERVER', cluster.zookeeper_servers()[0])
+            os.environ.setdefault('ZOOKEEPER_TEST_CHROOT', '/kafka')
         # The scenario's ZooKeeper SASL user (molecule/default: kafka, its password beside the inventory).
         password = os.path.join(os.path.dirname(cluster.inventory), '..', 'zookeeper-kafka.password')
         if os.path.exists(password):

@@ -23,7 +23,9 @@ description:
   - A malformed listener fails with an error naming it, before anything is written.
   - The map and the inter-broker name are left out for the single default PLAINTEXT listener, whose file stays
     what it was before listeners were configurable (no restart after an upgrade of the collection).
-positional: _input, advertised_host, inter_broker, tls_dir, inter_broker_login
+  - In KRaft mode (O(kraft)) a controller also listens on C(CONTROLLER) (PLAINTEXT), and a node that is only a
+    controller has that listener alone.
+positional: _input, advertised_host, inter_broker, tls_dir, inter_broker_login, kraft
 options:
   _input:
     description:
@@ -51,6 +53,11 @@ options:
       - The password may not hold C(") or C(\) (it goes into a JAAS line).
     type: dict
     default: {}
+  kraft:
+    description:
+      - KRaft mode, C({broker, controller, controller_port}) - the node's roles (booleans) and the controllers' port.
+      - Omitted in ZooKeeper mode.
+    type: dict
 '''
 
 EXAMPLES = r'''
@@ -146,10 +153,38 @@ def login_errors(inter_broker, login):
     return errors
 
 
-def kafka_listeners(listeners, advertised_host, inter_broker, tls_dir, inter_broker_login=None):
-    errors = listener_errors(listeners, inter_broker, inter_broker_login)
+def kafka_listeners(listeners, advertised_host, inter_broker, tls_dir, inter_broker_login=None, kraft=None):
+    errors = listener_errors(listeners, inter_broker, inter_broker_login) + (kraft_errors(listeners, kraft) if kraft else [])
     if errors:
         raise AnsibleFilterError('Invalid kafka_listeners: ' + '; '.join(errors))
+    properties = broker_listeners(listeners, advertised_host, inter_broker, tls_dir, inter_broker_login)
+    return with_controller_listener(properties, listeners, inter_broker, kraft) if kraft else properties
+
+
+def kraft_errors(listeners, kraft):
+    return ['listener %s: in KRaft mode the name CONTROLLER and port %s (kafka_controller_port) are the controllers\''
+            % (item['name'], kraft['controller_port'])
+            for item in listeners
+            if item['name'] == 'CONTROLLER' or str(item['port']) == str(kraft['controller_port'])]
+
+
+def with_controller_listener(properties, listeners, inter_broker, kraft):
+    """KRaft: the broker's entries (if it is one) plus the CONTROLLER listener (if it is a controller)."""
+    controller = 'CONTROLLER://:%s' % kraft['controller_port']
+    result = dict(properties) if kraft['broker'] else {}
+    names = [result['listeners']] if kraft['broker'] else []
+    protocols = ['%s:%s' % (item['name'], item['protocol']) for item in listeners] if kraft['broker'] else []
+    result.update({
+        'listeners': ','.join(names + ([controller] if kraft['controller'] else [])),
+        'listener.security.protocol.map': ','.join(protocols + ['CONTROLLER:PLAINTEXT']),
+        'controller.listener.names': 'CONTROLLER',
+    })
+    if kraft['broker']:
+        result['inter.broker.listener.name'] = inter_broker
+    return result
+
+
+def broker_listeners(listeners, advertised_host, inter_broker, tls_dir, inter_broker_login):
     properties = {
         'listeners': ','.join('%s://:%s' % (item['name'], item['port']) for item in listeners),
         'advertised.listeners': ','.join('%s://%s:%s' % (item['name'], advertised_host, item['port'])

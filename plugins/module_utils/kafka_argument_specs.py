@@ -73,6 +73,7 @@ KAFKA_TOPIC_INFO_ARGS = _kafka_module(dict(
 ))
 KAFKA_CLUSTER_HEALTH_ARGS = _kafka_module(dict(
     broker_id=dict(type='int'),
+    controller_id=dict(type='int'),
     allow_unprotected=dict(type='bool', default=False),
 ))
 KAFKA_CLUSTER_STATUS_ARGS = _kafka_module(dict(

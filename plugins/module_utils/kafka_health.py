@@ -71,6 +71,59 @@ def assess(brokers, controller, partitions, broker_id=None, allow_unprotected=Fa
     return result
 
 
+# A voter is caught up while it last reached the leader's log end within the fetch timeout of the quorum
+# (controller.quorum.fetch.timeout.ms, 2 s by default): Strimzi's rule for rolling KRaft controllers.
+CAUGHT_UP_MS = 2000
+
+
+def quorum_state(response):
+    """The metadata quorum from a DescribeQuorum response (kafka-python's describe_metadata_quorum)."""
+    partition = response['topics'][0]['partitions'][0]
+    if partition.get('error'):
+        raise ValueError('DescribeQuorum: %s' % partition['error'])
+    voters = partition['current_voters']
+    leader = next((v for v in voters if v['replica_id'] == partition['leader_id']), None)
+    return {
+        'leader': partition['leader_id'] if leader else -1,
+        'leader_epoch': partition['leader_epoch'],
+        'high_watermark': partition['high_watermark'],
+        'voters': [{
+            'id': v['replica_id'],
+            'log_end_offset': v['log_end_offset'],
+            'lag': leader['log_end_offset'] - v['log_end_offset'] if leader else None,
+            'caught_up': bool(leader) and v['last_caught_up_timestamp'] >= 0
+            and leader['last_caught_up_timestamp'] - v['last_caught_up_timestamp'] <= CAUGHT_UP_MS,
+        } for v in voters],
+    }
+
+
+def assess_controller(result, quorum, controller_id):
+    """Add the quorum and the gate of controller ``controller_id`` to a result of assess().
+
+    It is back when the quorum has a leader and every voter is caught up; it may stop when, without it,
+    a majority of the voters is still caught up.
+    """
+    voters = quorum['voters']
+    ids = [v['id'] for v in voters]
+    lagging = [v['id'] for v in voters if not v['caught_up']]
+    others_caught_up = [v for v in voters if v['caught_up'] and v['id'] != controller_id]
+    reasons = [result['reason']] if result.get('reason') else []
+    if quorum['leader'] < 0:
+        reasons.append('the metadata quorum has no leader')
+    if controller_id not in ids:
+        reasons.append('controller %d is not a voter of the metadata quorum (voters %s)' % (controller_id, ids))
+    if len(others_caught_up) < len(voters) // 2 + 1:
+        reasons.append('without controller %d only %d of the %d voters would be caught up, not a majority (lagging: %s)'
+                       % (controller_id, len(others_caught_up), len(voters), lagging))
+    result.update({
+        'quorum': quorum,
+        'registered': result.get('registered', True) and quorum['leader'] >= 0 and controller_id in ids and not lagging,
+        'safe_to_stop': not reasons,
+        'reason': '; '.join(reasons),
+    })
+    return result
+
+
 def _name(p):
     return '%s-%d isr=%s replicas=%s min.insync.replicas=%d' % (
         p['topic'], p['partition'], p['isr'], p['replicas'], p['min_insync_replicas'])

@@ -33,6 +33,14 @@ options:
       - The broker about to be stopped or restarted. Enables RV(registered), RV(safe_to_stop) and
         RV(blockers).
     type: int
+  controller_id:
+    description:
+      - KRaft mode, a controller (a voter of the metadata quorum) about to be stopped or restarted; it may be the same
+        node as O(broker_id) (a combined node).
+      - Adds RV(quorum). RV(registered) then also needs a quorum leader and every voter caught up (its last catch-up
+        with the leader's log end within 2 s, the quorum's fetch timeout); RV(safe_to_stop) also needs a majority of
+        the voters caught up without it.
+    type: int
   allow_unprotected:
     description:
       - Accept that the partitions in RV(unprotected) stop taking C(acks=all) writes (or go
@@ -109,15 +117,22 @@ offline:
   type: list
   elements: dict
 registered:
-  description: Whether O(broker_id) is among the live brokers.
-  returned: when O(broker_id) is given
+  description:
+    - Whether O(broker_id) is among the live brokers; with O(controller_id), also whether the metadata quorum has a leader
+      and every voter, that one included, is caught up.
+  returned: when O(broker_id) or O(controller_id) is given
   type: bool
+quorum:
+  description: The KRaft metadata quorum - C(leader) (-1 without one), C(leader_epoch), C(high_watermark) and the C(voters).
+  returned: when O(controller_id) is given
+  type: dict
+  sample: {leader: 101, leader_epoch: 3, high_watermark: 912, voters: [{id: 101, log_end_offset: 912, lag: 0, caught_up: true}]}
 safe_to_stop:
   description:
     - Whether O(broker_id) may be stopped now, that is, nothing is under-replicated, no
       partition it hosts would fall below its C(min.insync.replicas), and it hosts no
       RV(unprotected) partition (unless O(allow_unprotected=true)).
-  returned: when O(broker_id) is given
+  returned: when O(broker_id) or O(controller_id) is given
   type: bool
 blockers:
   description: Partitions hosted by O(broker_id) that would fall below C(min.insync.replicas) without it.
@@ -135,7 +150,7 @@ reason:
   description:
     - Why O(broker_id) may not be stopped, in one sentence naming the partitions concerned;
       empty when it may.
-  returned: when O(broker_id) is given
+  returned: when O(broker_id) or O(controller_id) is given
   type: str
 """
 
@@ -144,7 +159,8 @@ from ansible_collections.kafka_ansible.cluster.plugins.module_utils.kafka_argume
 from ansible_collections.kafka_ansible.cluster.plugins.module_utils.kafka_cluster_state import (
     MIN_ISR, read_configs, read_metadata)
 from ansible_collections.kafka_ansible.cluster.plugins.module_utils.kafka_connection import KafkaModuleError, connect
-from ansible_collections.kafka_ansible.cluster.plugins.module_utils.kafka_health import assess, partition_list
+from ansible_collections.kafka_ansible.cluster.plugins.module_utils.kafka_health import (
+    assess, assess_controller, partition_list, quorum_state)
 
 
 def main():
@@ -153,17 +169,19 @@ def main():
         admin = connect(module.params)
     except KafkaModuleError as e:
         module.fail_json(msg=e.msg, **e.result)
+    controller_id = module.params['controller_id']
     try:
         state = read_metadata(admin)
         # min.insync.replicas as the brokers loaded it, for every topic, in one request
         read_configs(admin, state, sorted(state['topics']), keys=[MIN_ISR])
+        quorum = quorum_state(admin.call('describe_metadata_quorum')) if controller_id is not None else None
     except Exception as e:
         module.fail_json(msg='Reading the cluster state failed: %s' % e)
     finally:
         admin.close()
-    module.exit_json(**assess(state['brokers'], state['controller'], partition_list(state),
-                              broker_id=module.params['broker_id'],
-                              allow_unprotected=module.params['allow_unprotected']))
+    result = assess(state['brokers'], state['controller'], partition_list(state),
+                    broker_id=module.params['broker_id'], allow_unprotected=module.params['allow_unprotected'])
+    module.exit_json(**(assess_controller(result, quorum, controller_id) if quorum else result))
 
 
 if __name__ == '__main__':

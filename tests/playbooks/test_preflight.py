@@ -13,8 +13,8 @@ import pytest
 ROOT = os.path.abspath(os.path.join(os.path.dirname(__file__), '..', '..'))
 
 
-def run_preflight(tmp_path, zookeeper, kafka, extra_vars=None):
-    """zookeeper/kafka: {host: id or None}; returns (rc, output)."""
+def run_preflight(tmp_path, zookeeper, kafka, extra_vars=None, controllers=None):
+    """zookeeper/kafka/controllers (KRaft): {host: id or None}; returns (rc, output)."""
     def group(hosts, key):
         return {'hosts': {h: ({key: i} if i is not None else {}) for h, i in hosts.items()}}
     inventory = {'all': {'vars': {'ansible_connection': 'local', 'ansible_python_interpreter': sys.executable},
@@ -23,6 +23,8 @@ def run_preflight(tmp_path, zookeeper, kafka, extra_vars=None):
         inventory['all']['children']['zookeeper'] = group(zookeeper, 'zookeeper_id')
     if kafka is not None:
         inventory['all']['children']['kafka'] = group(kafka, 'kafka_broker_id')
+    if controllers is not None:
+        inventory['all']['children']['kafka_controller'] = group(controllers, 'kafka_node_id')
     path = tmp_path / 'hosts.json'
     path.write_text(json.dumps(inventory))
     command = ['ansible-playbook', 'playbooks/preflight.yml', '-i', str(path)]
@@ -52,9 +54,13 @@ def test_a_good_inventory_passes(tmp_path):
     ({'zk1': 1, 'zk2': 300, 'zk3': 3}, GOOD_KAFKA, None, 'needs its own integer zookeeper_id from 1 to 255'),
     (GOOD_ZK, {'k1': 1, 'k2': 1, 'k3': 3}, None, 'needs its own integer kafka_broker_id'),
     (GOOD_ZK, {'k1': 1, 'k2': None, 'k3': 3}, None, "'k2': 'MISSING'"),
-    (None, GOOD_KAFKA, None, "needs a 'zookeeper' group"),
-    (GOOD_ZK, None, None, "and a 'kafka' group"),
-    (GOOD_ZK, GOOD_KAFKA, {'kafka_version': '4.0.0'}, 'Kafka 4.0.0 has no ZooKeeper mode'),
+    (None, GOOD_KAFKA, None, "a 'zookeeper' group (the ensemble) or, in KRaft mode, a 'kafka_controller' group "
+                             "(the controllers); found zookeeper=missing"),
+    (GOOD_ZK, None, None, "The inventory needs a 'kafka' group (the brokers)"),
+    (GOOD_ZK, GOOD_KAFKA, {'kafka_version': '4.0.0', 'kafka_metadata_mode': 'zookeeper'},
+     'kafka_metadata_mode=zookeeper with Kafka 4.0.0: ZooKeeper mode needs Kafka 3.x'),
+    # Kafka 4 is KRaft: without a kafka_controller group there is no quorum.
+    (GOOD_ZK, GOOD_KAFKA, {'kafka_version': '4.0.0'}, "'kafka_controller' must hold an odd number of controllers"),
     # Wrong types stop at the roles' argument specs, before any check or change.
     (GOOD_ZK, GOOD_KAFKA, {'zookeeper_heap_mb': 'lots'}, "argument 'zookeeper_heap_mb' is of type str"),
     (GOOD_ZK, GOOD_KAFKA, {'kafka_health_retries': 'many'}, "argument 'kafka_health_retries' is of type str"),
@@ -64,6 +70,33 @@ def test_a_good_inventory_passes(tmp_path):
 ])
 def test_bad_inventories_are_refused_with_a_clear_message(tmp_path, zookeeper, kafka, extra, message):
     rc, output = run_preflight(tmp_path, zookeeper, kafka, extra)
+    assert rc != 0
+    assert message in ' '.join(output.split()), output
+
+
+# KRaft: two controllers and k3, a combined node, are the quorum.
+KRAFT_CONTROLLERS = {'c1': 101, 'c2': 102, 'k3': None}
+KRAFT = {'kafka_version': '4.4.0'}
+
+
+def test_a_good_kraft_inventory_passes_without_zookeeper(tmp_path):
+    rc, output = run_preflight(tmp_path, None, GOOD_KAFKA, KRAFT, KRAFT_CONTROLLERS)
+    assert rc == 0, output
+
+
+@pytest.mark.parametrize('controllers, extra, message', [
+    ({'c1': 101, 'c2': 102}, KRAFT, "must hold an odd number of controllers (1, 3 or 5; found ['c1', 'c2'])"),
+    ({'c1': 101, 'c2': 2, 'k3': None}, KRAFT, "integers, all distinct. Found {'k1': 1, 'k2': 2, 'k3': 3, 'c1': 101, 'c2': 2}"),
+    ({'c1': 101, 'c2': None, 'k3': None}, KRAFT, "Found {'k1': 1, 'k2': 2, 'k3': 3, 'c1': 101, 'c2': 'MISSING'}"),
+    (KRAFT_CONTROLLERS, {'kafka_version': '3.8.1', 'kafka_metadata_mode': 'kraft'},
+     'this role deploys KRaft on 3.9 or newer'),
+    (KRAFT_CONTROLLERS, dict(KRAFT, kafka_listeners=[{'name': 'PLAINTEXT', 'port': 9093, 'protocol': 'PLAINTEXT'}]),
+     'listener PLAINTEXT: in KRaft mode the name CONTROLLER and port 9093 (kafka_controller_port)'),
+    (KRAFT_CONTROLLERS, dict(KRAFT, kafka_authorizer_enabled=True, kafka_super_users=['User:ANONYMOUS']),
+     'KRaft mode does not support yet, in this collection'),
+])
+def test_bad_kraft_inventories_are_refused_with_a_clear_message(tmp_path, controllers, extra, message):
+    rc, output = run_preflight(tmp_path, None, GOOD_KAFKA, extra, controllers)
     assert rc != 0
     assert message in ' '.join(output.split()), output
 

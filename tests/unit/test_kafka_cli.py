@@ -37,6 +37,22 @@ def test_rewrite(tool, args, expected):
     assert kafka_cli.rewrite(tool, args, CONFIG) == expected
 
 
+def test_kafka_4_tools_get_the_broker_list_as_bootstrap_server():
+    kafka4 = dict(CONFIG, kafka_version='4.4.0')
+    assert kafka_cli.rewrite('kafka-console-producer', ['--broker-list', 'x:1', '--topic', 't'], kafka4) == [
+        '--bootstrap-server', 'x:1', '--topic', 't']
+    assert kafka_cli.rewrite('kafka-console-producer', ['--broker-list=x:1', '--topic', 't'], dict(kafka4, kafka_version='3.9.2')) == [
+        '--broker-list=x:1', '--topic', 't']
+
+
+def test_on_kraft_kafka_configs_zookeeper_goes_to_the_brokers_too(monkeypatch, capsys):
+    monkeypatch.setattr(kafka_cli, 'brokers_in_zookeeper', lambda *a: (_ for _ in ()).throw(LookupError('refused')))
+    kraft = dict(CONFIG, zookeeper_connect='')
+    assert kafka_cli.rewrite('kafka-configs', ['--zookeeper', 'public00:2181', '--describe'], kraft) == [
+        '--bootstrap-server', 'b1:9092,b2:9092', '--describe']
+    assert "this cluster's brokers from" in capsys.readouterr().err
+
+
 def test_zookeeper_option_becomes_the_registered_brokers(monkeypatch, capsys):
     seen = []
 

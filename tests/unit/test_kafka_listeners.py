@@ -95,3 +95,40 @@ def test_a_sasl_inter_broker_listener_without_a_usable_login_is_refused(login, m
 def test_every_problem_is_reported_at_once():
     text = refused([{'name': 'A', 'port': 0, 'protocol': 'X'}, 'oops'], 'A')
     assert 'listener A: port' in text and 'listener A: protocol' in text and 'kafka_listeners[1] must be a dict' in text
+
+
+DEFAULT = [{'name': 'PLAINTEXT', 'port': '9092', 'protocol': 'PLAINTEXT'}]
+
+
+def kraft(broker, controller, port=9099):
+    return {'broker': broker, 'controller': controller, 'controller_port': port}
+
+
+def test_a_kraft_broker_maps_the_controller_listener_it_reaches_but_does_not_listen_on_it():
+    properties = kafka_listeners(DEFAULT, 'h1', 'PLAINTEXT', '/t', None, kraft(True, False))
+    assert properties == {'listeners': 'PLAINTEXT://:9092', 'advertised.listeners': 'PLAINTEXT://h1:9092',
+                          'listener.security.protocol.map': 'PLAINTEXT:PLAINTEXT,CONTROLLER:PLAINTEXT',
+                          'controller.listener.names': 'CONTROLLER', 'inter.broker.listener.name': 'PLAINTEXT'}
+
+
+def test_a_kraft_controller_alone_has_only_the_controller_listener():
+    properties = kafka_listeners(SECURE, 'h1', 'INTERNAL', '/t', None, kraft(False, True))
+    assert properties == {'listeners': 'CONTROLLER://:9099', 'listener.security.protocol.map': 'CONTROLLER:PLAINTEXT',
+                          'controller.listener.names': 'CONTROLLER'}
+
+
+def test_a_combined_node_keeps_the_broker_listeners_and_adds_the_controller_one():
+    properties = kafka_listeners(SECURE, 'h1', 'INTERNAL', '/t', None, kraft(True, True))
+    assert properties['listeners'] == 'PLAINTEXT://:9092,INTERNAL://:9094,CLIENTS://:9093,CONTROLLER://:9099'
+    assert properties['advertised.listeners'] == 'PLAINTEXT://h1:9092,INTERNAL://h1:9094,CLIENTS://h1:9093'
+    assert properties['listener.security.protocol.map'].endswith(',CLIENTS:SASL_SSL,CONTROLLER:PLAINTEXT')
+    assert properties['inter.broker.listener.name'] == 'INTERNAL'
+    assert properties['listener.name.internal.ssl.client.auth'] == 'required'
+
+
+def test_kraft_refuses_a_listener_named_controller_or_on_the_controller_port():
+    with pytest.raises(AnsibleFilterError) as error:
+        kafka_listeners(SECURE + [{'name': 'CONTROLLER', 'port': 9999, 'protocol': 'PLAINTEXT'}],
+                        'h1', 'INTERNAL', '/t', None, kraft(True, False, 9093))
+    assert 'listener CONTROLLER: in KRaft mode' in str(error.value)
+    assert 'listener CLIENTS: in KRaft mode the name CONTROLLER and port 9093' in str(error.value)

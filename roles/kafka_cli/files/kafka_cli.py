@@ -8,7 +8,8 @@ Installed by the Ansible role kafka_cli: /usr/local/bin/<name> links here and ru
   - the `--zookeeper HOST:PORT[/chroot]` of Kafka 1.x/2.x course material (gone from the 3.x tools)
     is replaced by the brokers registered in that ZooKeeper, with a one-line notice on stderr; when
     that ZooKeeper gives no brokers (none left after a migration to KRaft), by this cluster's brokers;
-  - zookeeper-shell connects to the cluster's ensemble and chroot when no server is given.
+  - zookeeper-shell connects to the cluster's ensemble and chroot when no server is given;
+  - on Kafka 4, whose tools dropped it, `--broker-list` becomes `--bootstrap-server`.
 The cluster's addresses come from /etc/kafka-cli/cluster.json (written by the role).
 
 A user's own Kafka client settings (a secured cluster: SASL login, TLS truststore) are a properties file
@@ -77,7 +78,8 @@ NODE_CLIENT_PROPERTIES = '/etc/kafka-cli/client.properties'
 # Options that already say where the cluster is.
 CLUSTER_OPTIONS = ('--bootstrap-server', '--bootstrap-controller', '--broker-list', '--zookeeper',
                    '--authorizer-properties')
-# kafka-configs 3.9 still has its own --zookeeper (SCRAM credentials before the brokers start).
+# kafka-configs 3.9 still has its own --zookeeper (SCRAM credentials before the brokers start), on a
+# cluster that has ZooKeeper (a KRaft cluster's file names none).
 NATIVE_ZOOKEEPER = {'kafka-configs'}
 ZOOKEEPER_SHELL_COMMANDS = {
     'addWatch', 'addauth', 'close', 'config', 'connect', 'create', 'delete', 'deleteall', 'delquota',
@@ -260,8 +262,11 @@ def rewrite(tool, args, config, client=None):
         return args
     if tool != 'kafka-producer-perf-test' and tool not in BOOTSTRAP_TOOLS:
         return args
-    if tool in NATIVE_ZOOKEEPER and option_index(args, '--zookeeper') is not None:
+    if tool in NATIVE_ZOOKEEPER and config.get('zookeeper_connect') and option_index(args, '--zookeeper') is not None:
         return args
+    if int(str(config.get('kafka_version', '3')).split('.')[0]) >= 4 and option_index(args, '--broker-list') is not None:
+        # Kafka 4 removed --broker-list (console producer, get-offsets, verifiable producer); the course uses it.
+        args = ['--bootstrap-server', pop_option(args, '--broker-list')] + args
     args = with_brokers(tool, args, config, client[1] if client else None)
     option = CLIENT_CONFIG_OPTIONS.get(tool, '--command-config')
     if client and option_index(args, option) is None:

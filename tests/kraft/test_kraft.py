@@ -1,0 +1,202 @@
+"""A new KRaft cluster on Kafka 4 (molecule/kraft, issue 11), checked with real clients.
+
+Controllers kc1 and kc2 and the combined node kb3 are the metadata quorum; kb1..kb3 are the brokers.
+Figures: stdout and .cache/kraft/figures.md (printed by `make test`).
+"""
+
+import os
+import time
+import uuid
+
+import pytest
+from kafka import KafkaAdminClient, KafkaConsumer, KafkaProducer, TopicPartition
+from kafka.admin import ConfigResource, ConfigResourceType, NewTopic
+
+from ansible_collections.kafka_ansible.cluster.plugins.module_utils.kafka_health import quorum_state
+from lib.load import LoadGenerator, check
+
+PROJECT = os.path.abspath(os.path.join(os.path.dirname(__file__), '..', '..'))
+FIGURES = os.path.join(PROJECT, '.cache', 'kraft', 'figures.md')
+
+
+@pytest.fixture(scope='module', autouse=True)
+def fresh_figures():
+    if os.path.exists(FIGURES):
+        os.remove(FIGURES)
+
+
+@pytest.fixture(scope='module')
+def admin(cluster):
+    client = KafkaAdminClient(bootstrap_servers=cluster.bootstrap_servers())
+    yield client
+    client.close()
+
+
+def node_ids(cluster):
+    """{node.id: inventory name} of every node, controllers included."""
+    ids = {}
+    for name in cluster.hosts('kafka') + cluster.hosts('kafka_controller'):
+        own = cluster.variables(name)
+        ids[int(own.get('kafka_broker_id', own.get('kafka_node_id')))] = name
+    return ids
+
+
+def quorum(admin):
+    return quorum_state(admin.describe_metadata_quorum())
+
+
+def wait_for(predicate, timeout, what):
+    deadline = time.monotonic() + timeout
+    while True:
+        try:
+            value = predicate()
+        except Exception:  # a node restarting: ask again
+            value = None
+        if value:
+            return value
+        assert time.monotonic() < deadline, 'timed out after %d s waiting until %s' % (timeout, what)
+        time.sleep(0.5)
+
+
+def figure(line):
+    print(line)
+    os.makedirs(os.path.dirname(FIGURES), exist_ok=True)
+    with open(FIGURES, 'a') as f:
+        f.write(line + '\n')
+
+
+def test_the_quorum_is_the_controller_group_with_a_leader_and_every_voter_caught_up(cluster, admin):
+    ids = node_ids(cluster)
+    expected = sorted(i for i, name in ids.items() if name in cluster.hosts('kafka_controller'))
+    state = wait_for(lambda: (lambda q: q if all(v['caught_up'] for v in q['voters']) else None)(quorum(admin)),
+                     60, 'every voter caught up')
+    assert sorted(v['id'] for v in state['voters']) == expected == [3, 101, 102]
+    assert state['leader'] in expected
+
+
+def test_every_node_was_formatted_once_with_the_cluster_id_kept_beside_the_inventory(cluster, admin):
+    with open(os.path.join(os.path.dirname(cluster.inventory), 'kafka-cluster-id.txt')) as f:
+        kept = f.read().strip()
+    assert len(kept) == 22
+    for name in cluster.hosts('kafka') + cluster.hosts('kafka_controller'):
+        meta = cluster.host(name).file('/var/lib/kafka/data/meta.properties')
+        assert meta.user == 'kafka', name
+        assert 'cluster.id=%s' % kept in meta.content_string.splitlines(), name
+    assert admin.describe_cluster()['cluster_id'] == kept
+
+
+def test_each_broker_runs_with_its_roles_id_and_the_quorum_from_the_inventory(cluster, admin):
+    voters = ','.join('%s@%s:9093' % (i, cluster.address(name)) for i, name in sorted(node_ids(cluster).items())
+                      if name in cluster.hosts('kafka_controller'))
+    for name in cluster.hosts('kafka'):
+        broker = cluster.broker_id(name)
+        result = admin.describe_configs([ConfigResource(ConfigResourceType.BROKER, str(broker))], config_filter='all')
+        configs = {key: entry['value'] for key, entry in result['broker'][str(broker)].items()}
+        combined = name in cluster.hosts('kafka_controller')
+        assert configs['process.roles'] == ('broker,controller' if combined else 'broker'), name
+        assert configs['node.id'] == str(broker)
+        assert sorted(configs['controller.quorum.voters'].split(',')) == sorted(voters.split(','))
+        assert configs['min.insync.replicas'] == '2' and configs['default.replication.factor'] == '3'
+        assert not configs.get('zookeeper.connect'), name
+    # A controller alone has no broker listener and no ZooKeeper.
+    for name in set(cluster.hosts('kafka_controller')) - set(cluster.hosts('kafka')):
+        properties = cluster.host(name).file('/etc/kafka/server.properties').content_string.splitlines()
+        assert 'process.roles=controller' in properties and 'listeners=CONTROLLER://:9093' in properties, name
+        assert not [line for line in properties if line.startswith(('zookeeper.', 'broker.id', 'advertised.'))], name
+
+
+def test_the_exact_round_trip_with_acks_all(cluster, admin):
+    topic = 'kraft-round-trip-%s' % uuid.uuid4().hex[:8]
+    admin.create_topics([NewTopic(topic, num_partitions=3, replication_factor=3)])
+    sent = ['%s-%05d' % (topic, n) for n in range(1000)]
+    producer = KafkaProducer(bootstrap_servers=cluster.bootstrap_servers(), acks='all', enable_idempotence=True)
+    for value in sent:
+        producer.send(topic, value.encode())
+    producer.flush(timeout=60)
+    producer.close()
+    consumer = KafkaConsumer(topic, bootstrap_servers=cluster.bootstrap_servers(), group_id=None,
+                             auto_offset_reset='earliest', consumer_timeout_ms=15000)
+    received = []
+    for record in consumer:
+        received.append(record.value.decode())
+        if len(received) == len(sent):
+            break
+    # Exactly these records: the topic is new, so its end offsets count every record it holds.
+    stored = sum(consumer.end_offsets([TopicPartition(topic, p) for p in consumer.partitions_for_topic(topic)]).values())
+    consumer.close()
+    assert sorted(received) == sent and stored == len(sent)
+
+
+def test_a_killed_active_controller_loses_nothing_acknowledged(cluster, admin):
+    ids = node_ids(cluster)
+    topic = 'kraft-controller-kill-%s' % uuid.uuid4().hex[:8]
+    admin.create_topics([NewTopic(topic, num_partitions=3, replication_factor=3)])
+    load = LoadGenerator(cluster.bootstrap_servers(), topic, rate=200).start()
+    time.sleep(10)
+    leader = quorum(admin)['leader']
+    host = cluster.host(ids[leader])
+    killed = time.monotonic()
+    host.run_expect([0], 'systemctl kill -s KILL kafka; systemctl stop kafka')
+    new = wait_for(lambda: (lambda q: q['leader'] if q['leader'] not in (-1, leader) else None)(quorum(admin)),
+                   60, 'a new quorum leader replaces controller %d' % leader)
+    elected = time.monotonic() - killed
+    time.sleep(10)
+    host.run_expect([0], 'systemctl start kafka')
+    wait_for(lambda: all(v['caught_up'] for v in quorum(admin)['voters']), 120,
+             'controller %d caught up again' % leader)
+    time.sleep(5)
+    load.stop()
+    figures = check(load, cluster.bootstrap_servers())
+    gap = load.longest_gap()
+    figure('| KRaft: active controller %d (%s) killed | %d acked | %d lost | %d duplicated | new leader %d after %.1f s '
+           '| longest gap %.1f s |' % (leader, ids[leader], figures['acked'], figures['lost'], figures['duplicates'],
+                                       new, elected, gap))
+    assert figures['acked'] > 0 and figures['failed'] == 0, figures
+    assert figures['lost'] == 0 and figures['duplicates'] == 0 and figures['mismatched'] == 0, figures
+
+
+def test_a_rolling_restart_takes_controllers_first_the_active_one_last_and_loses_nothing(cluster, admin):
+    ids = node_ids(cluster)
+    nodes = sorted(ids.values())
+    controllers = cluster.hosts('kafka_controller')
+    pid = 'systemctl show --property=MainPID --value kafka'
+    before = {name: cluster.host(name).check_output(pid) for name in nodes}
+    topic = 'kraft-roll-%s' % uuid.uuid4().hex[:8]
+    admin.create_topics([NewTopic(topic, num_partitions=3, replication_factor=3)])
+    load = LoadGenerator(cluster.bootstrap_servers(), topic, rate=200).start()
+    leader = ids[quorum(admin)['leader']]
+    try:
+        run = cluster.playbook('playbooks/rolling-restart.yml')
+    finally:
+        load.stop()
+    assert run.rc == 0, run.tail()
+    figures = check(load, cluster.bootstrap_servers())
+    figure('| KRaft: rolling restart of %d nodes | %d acked | %d lost | %d duplicated | longest gap %.1f s |'
+           % (len(nodes), figures['acked'], figures['lost'], figures['duplicates'], load.longest_gap()))
+    assert figures['acked'] > 0 and figures['failed'] == 0, figures
+    assert figures['lost'] == 0 and figures['duplicates'] == 0 and figures['mismatched'] == 0, figures
+    after = {name: cluster.host(name).check_output(pid) for name in nodes}
+    assert [name for name in nodes if after[name] == before[name]] == []
+    # One at a time, in this order: the controllers (the quorum's leader the last of them), then the brokers.
+    order = sorted(nodes, key=lambda name: run.output.index('Read the cluster state after restarting %s' % name))
+    assert set(order[:len(controllers)]) == set(controllers) and order[len(controllers) - 1] == leader, order
+
+
+def test_the_course_commands_still_run_without_zookeeper(cluster):
+    """`kafka-topics --zookeeper HOST:2181` of the course material reaches this cluster's brokers when there is no
+    ZooKeeper to ask (one notice on stderr); `--broker-list` and the console tools of Kafka 4 work unchanged."""
+    host = cluster.host(cluster.hosts('kafka')[0])
+    topic = 'kraft-course-%s' % uuid.uuid4().hex[:8]
+    created = host.run('kafka-topics --zookeeper %s:2181 --create --topic %s --partitions 3 --replication-factor 3'
+                       % (cluster.hosts('kafka_controller')[0], topic))
+    assert created.rc == 0, created.stderr
+    assert "Kafka 3 tools have no --zookeeper; using --bootstrap-server" in created.stderr
+    assert "this cluster's brokers from /etc/kafka-cli/cluster.json" in created.stderr
+    assert topic in host.check_output('kafka-topics --list').split()
+    lines = ['course line %d' % i for i in range(100)]
+    host.run_expect([0], "printf '%%s\\n' %s > /tmp/%s.txt" % (' '.join("'%s'" % line for line in lines), topic))
+    brokers = ','.join(cluster.bootstrap_servers())
+    host.run_expect([0], 'kafka-console-producer --broker-list %s --topic %s < /tmp/%s.txt' % (brokers, topic, topic))
+    received = host.run_expect([0], 'kafka-console-consumer --bootstrap-server %s --topic %s --from-beginning '
+                                    '--max-messages 100 --timeout-ms 60000' % (brokers, topic))
+    assert sorted(received.stdout.splitlines()) == sorted(lines)
