@@ -92,7 +92,10 @@ brokers:
   elements: int
   sample: [1, 2, 3]
 controller:
-  description: Id of the active controller; -1 when there is none.
+  description:
+    - Id of the active controller; -1 when there is none.
+    - On KRaft, what the brokers report there is a live broker, not the controller (clients cannot reach the
+      controllers); the active controller is RV(quorum.leader).
   returned: always
   type: int
   sample: 2

@@ -92,6 +92,7 @@ def test_a_good_kraft_inventory_passes_without_zookeeper(tmp_path):
      'this role deploys KRaft on 3.9 or newer'),
     (KRAFT_CONTROLLERS, dict(KRAFT, kafka_listeners=[{'name': 'PLAINTEXT', 'port': 9093, 'protocol': 'PLAINTEXT'}]),
      'listener PLAINTEXT: in KRaft mode the name CONTROLLER and port 9093 (kafka_controller_port)'),
+    (KRAFT_CONTROLLERS, dict(KRAFT, kafka_cluster_id='not-an-id'), 'kafka_cluster_id, when set, must be 22 characters'),
     (KRAFT_CONTROLLERS, dict(KRAFT, kafka_authorizer_enabled=True, kafka_super_users=['User:ANONYMOUS']),
      'KRaft mode does not support yet, in this collection'),
 ])
@@ -99,6 +100,18 @@ def test_bad_kraft_inventories_are_refused_with_a_clear_message(tmp_path, contro
     rc, output = run_preflight(tmp_path, None, GOOD_KAFKA, extra, controllers)
     assert rc != 0
     assert message in ' '.join(output.split()), output
+
+
+@pytest.mark.parametrize('kraft, written', [(True, 0), (False, 1)])
+def test_a_node_formatted_in_the_other_metadata_mode_is_refused(tmp_path, kraft, written):
+    data = tmp_path / 'data'
+    data.mkdir()
+    (data / 'meta.properties').write_text('cluster.id=Cd_8MKWESbGtEBJX6mv4qg\nversion=%d\nbroker.id=1\n' % written)
+    extra = dict(KRAFT if kraft else {}, kafka_log_dirs=[str(data)])
+    rc, output = run_preflight(tmp_path, None if kraft else GOOD_ZK, GOOD_KAFKA, extra, KRAFT_CONTROLLERS if kraft else None)
+    assert rc != 0
+    assert '%s/meta.properties was written in %s mode, and kafka_metadata_mode is %s' % (
+        data, 'ZooKeeper' if kraft else 'KRaft', 'kraft' if kraft else 'zookeeper') in ' '.join(output.split()), output
 
 
 SECURE = {
