@@ -28,21 +28,20 @@ unit: venv
 collection: venv
 	tools/collection-check.sh
 
-## make test: lint, unit tests, then Molecule (with its idempotence step) on real containers. The KRaft
-## scenario runs beside the checks that need no cluster (two jobs: its containers mostly wait for the
-## JVMs while the checks use the other core); the default and failover scenarios run alone.
-test: venv
-	$(MAKE) --jobs=2 --output-sync=target kraft checks
+## make test: lint, unit tests, then Molecule (with its idempotence step) on real containers
+test: lint unit collection
+	tools/prepare.sh
 	molecule test
 	molecule test --scenario-name failover
-	@cat .cache/security/figures.md .cache/kraft/figures.md .cache/failover/figures.md .cache/lifecycle/figures.md 2>/dev/null || true
+	@cat .cache/security/figures.md .cache/failover/figures.md .cache/lifecycle/figures.md 2>/dev/null || true
+test: promtool
 
-.PHONY: checks kraft
-checks: lint unit collection promtool
-
-## make kraft: a new KRaft cluster on Kafka 4 (molecule/kraft; its dependency step runs tools/prepare.sh)
+## make kraft: a new KRaft cluster on Kafka 4 (molecule/kraft). Not in `make test` yet: with it the run
+## took 64 minutes, over CI's hour (docs/kraft.md).
+.PHONY: kraft
 kraft: venv
 	molecule test --scenario-name kraft
+	@cat .cache/kraft/figures.md
 
 ## make promtool: the alert rules are valid and each one passes its unit test (tests/prometheus)
 .PHONY: promtool

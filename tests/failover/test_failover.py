@@ -503,7 +503,7 @@ def test_rolling_restart_playbook(healthy):
     figures, load, sampler = run_under_load(healthy, 'rolling restart', fault)
     out = result['proc'].stdout
     # Both plays restart through roles/service_restart; the Kafka play's header splits the output.
-    zk_part, kafka_part = out.split('PLAY [Rolling restart of the Kafka brokers]')
+    zk_part, kafka_part = out.split('PLAY [Rolling restart of the Kafka brokers and KRaft controllers]')
     restarted = r'TASK \[[^\]]*: Restart the service on the node, (\S+)\]'
     zk_order = re.findall(restarted, zk_part)
     kafka_order = re.findall(restarted, kafka_part)
