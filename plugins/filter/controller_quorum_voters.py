@@ -11,15 +11,19 @@ DOCUMENTATION = r'''
 name: controller_quorum_voters
 short_description: The C(controller.quorum.voters) of a group of KRaft controllers
 description:
-  - For each controller, C(<node id>@<host>:<port>) - its host variable C(kafka_broker_id) on a combined node, else
-    its C(kafka_node_id), at its C(kafka_advertised_host) (else its inventory name) and O(port).
+  - For each controller, C(<node id>@<host>:<port>) - its id in O(node_ids), at its C(kafka_advertised_host) (else its
+    inventory name) and O(port).
   - Fails naming the controllers without an id.
-positional: _input, hostvars, port
+positional: _input, node_ids, hostvars, port
 options:
   _input:
     description: Inventory names of the controllers.
     type: list
     elements: str
+    required: true
+  node_ids:
+    description: The C(node.id) of each node by inventory name (the role's C(_kafka_node_ids)); not an integer when missing.
+    type: dict
     required: true
   hostvars:
     description: The C(hostvars) of the play.
@@ -32,7 +36,7 @@ options:
 '''
 
 EXAMPLES = r'''
-voters: "{{ groups['kafka_controller'] | kafka_ansible.cluster.controller_quorum_voters(hostvars, 9093) }}"
+voters: "{{ groups['kafka_controller'] | kafka_ansible.cluster.controller_quorum_voters({'c1': 101, 'c2': 102, 'c3': 103}, hostvars, 9093) }}"
 '''
 
 RETURN = r'''
@@ -42,16 +46,11 @@ _value:
 '''
 
 
-def node_id(hostvars, name):
-    own = hostvars[name]
-    return own.get('kafka_broker_id', own.get('kafka_node_id'))
-
-
-def controller_quorum_voters(controllers, hostvars, port):
-    missing = [name for name in controllers if node_id(hostvars, name) is None]
+def controller_quorum_voters(controllers, node_ids, hostvars, port):
+    missing = [name for name in controllers if not isinstance(node_ids.get(name), int)]
     if missing:
         raise AnsibleFilterError('controllers without kafka_node_id: %s' % ', '.join(missing))
-    return ','.join('%s@%s:%s' % (node_id(hostvars, name), hostvars[name].get('kafka_advertised_host', name), port)
+    return ','.join('%s@%s:%s' % (node_ids[name], hostvars[name].get('kafka_advertised_host', name), port)
                     for name in controllers)
 
 
