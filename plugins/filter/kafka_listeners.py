@@ -55,7 +55,10 @@ options:
     default: {}
   kraft:
     description:
-      - KRaft mode, C({broker, controller, controller_port}) - the node's roles (booleans) and the controllers' port.
+      - KRaft mode, C({broker, controller, controller_port, migration}) - the node's roles (booleans), the controllers'
+        port, and whether the node is a controller in ZooKeeper migration mode (it then also names the brokers'
+        inter-broker listener).
+      - A ZooKeeper broker in migration mode is given C({broker: true, controller: false, ...}).
       - Omitted in ZooKeeper mode.
     type: dict
 '''
@@ -171,15 +174,17 @@ def kraft_errors(listeners, kraft):
 def with_controller_listener(properties, listeners, inter_broker, kraft):
     """KRaft: the broker's entries (if it is one) plus the CONTROLLER listener (if it is a controller)."""
     controller = 'CONTROLLER://:%s' % kraft['controller_port']
+    # A controller in migration mode sends controller requests to the ZooKeeper brokers, on their inter-broker listener.
+    talks_to_brokers = kraft['broker'] or kraft.get('migration')
     result = dict(properties) if kraft['broker'] else {}
     names = [result['listeners']] if kraft['broker'] else []
-    protocols = ['%s:%s' % (item['name'], item['protocol']) for item in listeners] if kraft['broker'] else []
+    protocols = ['%s:%s' % (item['name'], item['protocol']) for item in listeners] if talks_to_brokers else []
     result.update({
         'listeners': ','.join(names + ([controller] if kraft['controller'] else [])),
         'listener.security.protocol.map': ','.join(protocols + ['CONTROLLER:PLAINTEXT']),
         'controller.listener.names': 'CONTROLLER',
     })
-    if kraft['broker']:
+    if talks_to_brokers:
         result['inter.broker.listener.name'] = inter_broker
     return result
 

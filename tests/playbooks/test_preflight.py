@@ -102,6 +102,27 @@ def test_bad_kraft_inventories_are_refused_with_a_clear_message(tmp_path, contro
     assert message in ' '.join(output.split()), output
 
 
+def test_a_zookeeper_cluster_with_controllers_waiting_for_the_migration_passes(tmp_path):
+    rc, output = run_preflight(tmp_path, GOOD_ZK, GOOD_KAFKA, None, {'c1': 101, 'c2': 102, 'c3': 103})
+    assert rc == 0, output
+
+
+# The migration's phases (playbooks/migrate-to-kraft.yml sets kafka_migration_phase).
+@pytest.mark.parametrize('controllers, extra, message', [
+    ({'c1': 101, 'c2': 102, 'k3': None}, {'kafka_migration_phase': 'controllers'},
+     "controllers that are not brokers (found in both groups: ['k3'])"),
+    ({'c1': 101, 'c2': 102, 'c3': 103}, {'kafka_migration_phase': 'hybrid', 'kafka_version': '3.8.1'},
+     'The ZooKeeper to KRaft migration needs Kafka 3.9.x (found 3.8.1)'),
+    ({'c1': 101, 'c2': 102, 'c3': 103}, {'kafka_migration_phase': 'controllers', 'kafka_metrics_enabled': False},
+     "kafka_metrics_enabled (its gates read the controllers' ZkMigrationState; found False)"),
+    ({'c1': 101, 'c2': 1, 'c3': 103}, {'kafka_migration_phase': 'controllers'}, 'integers, all distinct'),
+])
+def test_bad_migrations_are_refused_with_a_clear_message(tmp_path, controllers, extra, message):
+    rc, output = run_preflight(tmp_path, GOOD_ZK, GOOD_KAFKA, extra, controllers)
+    assert rc != 0
+    assert message in ' '.join(output.split()), output
+
+
 @pytest.mark.parametrize('kraft, written', [(True, 0), (False, 1)])
 def test_a_node_formatted_in_the_other_metadata_mode_is_refused(tmp_path, kraft, written):
     data = tmp_path / 'data'

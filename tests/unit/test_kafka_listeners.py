@@ -117,6 +117,13 @@ def test_a_kraft_controller_alone_has_only_the_controller_listener():
                           'controller.listener.names': 'CONTROLLER'}
 
 
+def test_a_controller_in_migration_mode_also_names_the_brokers_inter_broker_listener():
+    properties = kafka_listeners(DEFAULT, 'h1', 'PLAINTEXT', '/t', None, dict(kraft(False, True), migration=True))
+    assert properties == {'listeners': 'CONTROLLER://:9099', 'controller.listener.names': 'CONTROLLER',
+                          'listener.security.protocol.map': 'PLAINTEXT:PLAINTEXT,CONTROLLER:PLAINTEXT',
+                          'inter.broker.listener.name': 'PLAINTEXT'}
+
+
 def test_a_combined_node_keeps_the_broker_listeners_and_adds_the_controller_one():
     properties = kafka_listeners(SECURE, 'h1', 'INTERNAL', '/t', None, kraft(True, True))
     assert properties['listeners'] == 'PLAINTEXT://:9092,INTERNAL://:9094,CLIENTS://:9093,CONTROLLER://:9099'

@@ -1,0 +1,191 @@
+"""The ZooKeeper -> KRaft migration (molecule/migration, issue 11) under one acks=all load, phase by phase.
+
+site.yml deployed Kafka 3.9.2 on ZooKeeper (mzk1, brokers mb1-mb3); the controllers mc1-mc3 are deployed by
+playbooks/migrate-to-kraft.yml. The tests run in order and share one load: each phase alone up to the stop before
+the finalize, a second run that changes nothing, the rollback from there (the last reversible phase), then the
+whole migration again in one run with the finalize. Figures: stdout and .cache/migration/figures.md.
+"""
+
+import os
+import re
+import time
+import uuid
+
+import pytest
+from kafka import KafkaAdminClient
+from kafka.admin import ConfigResource, ConfigResourceType, NewTopic
+
+from lib.load import LoadGenerator, check
+
+PROJECT = os.path.abspath(os.path.join(os.path.dirname(__file__), '..', '..'))
+FIGURES = os.path.join(PROJECT, '.cache', 'migration', 'figures.md')
+# The ZkMigrationState metric's values (Kafka's enum).
+MIGRATION, PRE_MIGRATION, POST_MIGRATION = 1, 2, 3
+
+
+def figure(line):
+    print(line)
+    os.makedirs(os.path.dirname(FIGURES), exist_ok=True)
+    with open(FIGURES, 'a') as f:
+        f.write(line + '\n')
+
+
+@pytest.fixture(scope='module')
+def story(cluster):
+    """The topics whose ids and configs must survive, and the load that runs through every phase."""
+    if os.path.exists(FIGURES):
+        os.remove(FIGURES)
+    figure('| Phase | playbook | acked during it | longest gap |')
+    figure('|---|---|---|---|')
+    admin = KafkaAdminClient(bootstrap_servers=cluster.bootstrap_servers())
+    kept = 'migration-kept-%s' % uuid.uuid4().hex[:8]
+    admin.create_topics([NewTopic(kept, num_partitions=5, replication_factor=3,
+                                  topic_configs={'retention.ms': '3600000', 'cleanup.policy': 'compact'})])
+    load_topic = 'migration-load-%s' % uuid.uuid4().hex[:8]
+    admin.create_topics([NewTopic(load_topic, num_partitions=3, replication_factor=3)])
+    time.sleep(2)
+    state = {'admin': admin, 'topics': [kept, load_topic], 'before': topics_state(admin, [kept, load_topic]),
+             'cluster_id': admin.describe_cluster()['cluster_id']}
+    state['load'] = LoadGenerator(cluster.bootstrap_servers(), load_topic, rate=200).start()
+    yield state
+    if not state['load']._stop.is_set():
+        state['load'].stop()
+    admin.close()
+
+
+def topics_state(admin, topics):
+    """Each topic's id, partition count and the configs set on it."""
+    described = {t['name']: t for t in admin.describe_topics(topics)}
+    configs = admin.describe_configs([ConfigResource(ConfigResourceType.TOPIC, t) for t in topics])
+    return {topic: {'id': str(described[topic].get('topic_id')), 'partitions': len(described[topic]['partitions']),
+                    'configs': {key: entry['value'] for key, entry in configs['topic'][topic].items()
+                                if entry.get('config_source') == 'DYNAMIC_TOPIC_CONFIG'}}
+            for topic in topics}
+
+
+def migration_states(cluster):
+    """ZkMigrationState and ActiveControllerCount of each controller, read from its metrics."""
+    states = {}
+    for name in cluster.hosts('kafka_controller'):
+        text = cluster.host(name).check_output(
+            'python3 -c "import urllib.request; print(urllib.request.urlopen(\'http://127.0.0.1:7071/metrics\').read().decode())"')
+        values = dict(re.findall(r'(?m)^kafka_controller_kafkacontroller_(zkmigrationstate|activecontrollercount) (\S+)$',
+                                 text))
+        states[name] = {key: int(float(value)) for key, value in values.items()}
+    return states
+
+
+def run_phase(cluster, story, label, playbook='playbooks/migrate-to-kraft.yml', **extra_vars):
+    load = story['load']
+    start = time.monotonic()
+    run = cluster.playbook(playbook, extra_vars=extra_vars, timeout=1800)
+    end = time.monotonic()
+    figure('| %s | %.0f s | %d | %.1f s |' % (label, end - start, len(load.acks_between(start, end)),
+                                              load.longest_gap(start, end)))
+    assert run.rc == 0, run.tail()
+    return run
+
+
+def node_stages(cluster):
+    stages = {}
+    for name in cluster.hosts('kafka') + cluster.hosts('kafka_controller'):
+        path = '/etc/kafka/server.properties'
+        host = cluster.host(name)
+        text = host.file(path).content_string if host.file(path).exists else ''
+        lines = set(text.splitlines())
+        stages[name] = ('none' if not text else
+                        ('migration' if 'zookeeper.metadata.migration.enable=true' in lines else 'kraft')
+                        if [line for line in lines if line.startswith('process.roles=')] else
+                        ('hybrid' if 'zookeeper.metadata.migration.enable=true' in lines else 'zookeeper'))
+    return stages
+
+
+def test_controllers_phase_starts_the_quorum_in_migration_mode(cluster, story):
+    run = run_phase(cluster, story, 'controllers (deployed, formatted with the ZooKeeper cluster id)',
+                    kafka_migration_target='controllers')
+    assert "The cluster is in phase zookeeper; this run: controllers." in ' '.join(run.output.split())
+    states = migration_states(cluster)
+    assert sorted(s['zkmigrationstate'] for s in states.values()) == [PRE_MIGRATION] * 3, states
+    assert sum(s['activecontrollercount'] for s in states.values()) == 1, states
+    for name in cluster.hosts('kafka_controller'):
+        meta = cluster.host(name).file('/var/lib/kafka/data/meta.properties').content_string
+        assert 'cluster.id=%s' % story['cluster_id'] in meta.splitlines(), name
+    assert set(node_stages(cluster).values()) == {'zookeeper', 'migration'}
+
+
+def test_hybrid_phase_rolls_the_brokers_and_the_metadata_is_migrated(cluster, story):
+    run_phase(cluster, story, 'hybrid (brokers rolled in migration mode; metadata copied)', kafka_migration_target='hybrid')
+    states = migration_states(cluster)
+    assert [s['zkmigrationstate'] for s in states.values()] == [MIGRATION] * 3, states
+    stages = node_stages(cluster)
+    assert {stages[name] for name in cluster.hosts('kafka')} == {'hybrid'}
+
+
+def test_dual_write_phase_puts_the_brokers_on_kraft_and_stops_before_finalizing(cluster, story):
+    run = run_phase(cluster, story, 'dual-write (brokers rolled into KRaft)')
+    assert 'It stops before finalizing (irreversible)' in ' '.join(run.output.split())
+    assert [s['zkmigrationstate'] for s in migration_states(cluster).values()] == [MIGRATION] * 3
+    assert set(node_stages(cluster).values()) == {'kraft', 'migration'}
+    admin = story['admin']
+    for name in cluster.hosts('kafka'):
+        broker = str(cluster.broker_id(name))
+        configs = admin.describe_configs([ConfigResource(ConfigResourceType.BROKER, broker)], config_filter='all')['broker'][broker]
+        assert configs['process.roles']['value'] == 'broker', name
+        assert not configs.get('zookeeper.connect', {}).get('value'), name
+
+
+def test_a_second_run_changes_nothing(cluster, story):
+    run = run_phase(cluster, story, 'second run (nothing left before finalizing)')
+    assert "The cluster is in phase dual-write; this run: dual-write." in ' '.join(run.output.split())
+    assert run.changed == 0, run.tail()
+
+
+def test_a_rollback_from_dual_write_returns_to_zookeeper(cluster, story):
+    run = run_phase(cluster, story, 'rollback from dual-write (brokers to hybrid, controllers removed, '
+                                    'znodes deleted, brokers to ZooKeeper)', playbook='playbooks/rollback-kraft-migration.yml')
+    assert "The cluster is in phase dual-write; rolling it back to ZooKeeper." in ' '.join(run.output.split())
+    stages = node_stages(cluster)
+    assert {stages[name] for name in cluster.hosts('kafka')} == {'zookeeper'}, stages
+    assert {stages[name] for name in cluster.hosts('kafka_controller')} == {'none'}, stages
+    for name in cluster.hosts('kafka_controller'):
+        assert not cluster.host(name).service('kafka').is_running, name
+    # A broker is the controller again (ZooKeeper's /controller), and every broker is registered there.
+    shell = '/opt/kafka/bin/zookeeper-shell.sh %s/kafka' % cluster.zookeeper_servers()[0]
+    controller = cluster.host(cluster.hosts('kafka')[0]).check_output('%s get /controller 2>/dev/null || true' % shell)
+    assert re.search(r'"brokerid":[123],', controller), controller
+    again = run_phase(cluster, story, 'second rollback run', playbook='playbooks/rollback-kraft-migration.yml')
+    assert again.changed == 0, again.tail()
+
+
+def test_the_migration_again_in_one_run_with_the_finalize(cluster, story):
+    run = run_phase(cluster, story, 'the whole migration again in one run, finalized', kafka_migration_finalize=True)
+    assert ("The cluster is in phase zookeeper; this run: controllers, hybrid, dual-write, kraft."
+            in ' '.join(run.output.split()))
+    again = run_phase(cluster, story, 'second finalize run', kafka_migration_finalize=True)
+    assert again.changed == 0, again.tail()
+    assert [s['zkmigrationstate'] for s in migration_states(cluster).values()] == [POST_MIGRATION] * 3
+    assert set(node_stages(cluster).values()) == {'kraft'}
+
+
+def test_the_course_commands_still_run(cluster, story):
+    """`kafka-topics --zookeeper` of the course: ZooKeeper still runs but no broker is registered there any more,
+    so the launcher takes the node's cluster file (with its notice)."""
+    host = cluster.host(cluster.hosts('kafka')[0])
+    listed = host.run('kafka-topics --zookeeper %s --list' % cluster.zookeeper_servers()[0])
+    assert listed.rc == 0, listed.stderr
+    assert set(story['topics']) <= set(listed.stdout.split())
+    assert "this cluster's brokers from /etc/kafka-cli/cluster.json" in listed.stderr
+
+
+def test_nothing_acknowledged_was_lost_and_the_topics_are_unchanged(cluster, story):
+    load = story['load']
+    load.stop()
+    figures = check(load, cluster.bootstrap_servers())
+    admin = story['admin']
+    after = topics_state(admin, story['topics'])
+    figure('| whole story | %.0f s | %d acked, %d lost, %d duplicated | %.1f s |' % (
+        load.stopped - load.started, figures['acked'], figures['lost'], figures['duplicates'], load.longest_gap()))
+    assert figures['acked'] > 0 and figures['failed'] == 0, figures
+    assert figures['lost'] == 0 and figures['duplicates'] == 0 and figures['mismatched'] == 0, figures
+    assert admin.describe_cluster()['cluster_id'] == story['cluster_id']
+    assert after == story['before']
