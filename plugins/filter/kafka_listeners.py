@@ -58,7 +58,7 @@ options:
       - KRaft mode, C({broker, controller, controller_port, migration}) - the node's roles (booleans), the controllers'
         port, and whether the node is a controller in ZooKeeper migration mode (it then also names the brokers'
         inter-broker listener).
-      - A ZooKeeper broker in migration mode is given C({broker: true, controller: false, ...}).
+      - A ZooKeeper broker in migration mode is given the roles of a KRaft broker (C(broker) true, C(controller) false).
       - Omitted in ZooKeeper mode.
     type: dict
 '''

@@ -64,28 +64,6 @@ REACHED = {(False, 'zookeeper'): 'zookeeper', (False, 'hybrid'): 'hybrid', (Fals
            (True, 'migration'): 'controllers', (True, 'kraft'): 'kraft'}
 
 
-def properties(text):
-    entries = {}
-    for line in (text or '').splitlines():
-        line = line.strip()
-        if line and not line.startswith(('#', '!')) and '=' in line:
-            key, value = line.split('=', 1)
-            entries[key.strip()] = value.strip()
-    return entries
-
-
-def kafka_node_stage(text):
-    """C(none) (nothing deployed), C(zookeeper), C(hybrid) (a ZooKeeper broker in migration mode), C(migration) (a KRaft
-    controller in migration mode) or C(kraft), from the text of a node's server.properties."""
-    entries = properties(text)
-    if not entries:
-        return 'none'
-    migrating = entries.get('zookeeper.metadata.migration.enable', 'false').lower() == 'true'
-    if 'process.roles' in entries:
-        return 'migration' if migrating else 'kraft'
-    return 'hybrid' if migrating else 'zookeeper'
-
-
 def kraft_migration_phase(stages, controllers, unfinished=False):
     found = (frozenset(stage for host, stage in stages.items() if host not in controllers and stage != 'none'),
              frozenset(stage for host, stage in stages.items() if host in controllers and stage != 'none'))
@@ -101,4 +79,4 @@ def kraft_migration_phase(stages, controllers, unfinished=False):
 
 class FilterModule:
     def filters(self):
-        return {'kraft_migration_phase': kraft_migration_phase, 'kafka_node_stage': kafka_node_stage}
+        return {'kraft_migration_phase': kraft_migration_phase}

@@ -19,6 +19,7 @@ from lib.load import LoadGenerator, check
 
 PROJECT = os.path.abspath(os.path.join(os.path.dirname(__file__), '..', '..'))
 FIGURES = os.path.join(PROJECT, '.cache', 'migration', 'figures.md')
+UPGRADE_TO = '4.4.0'
 # The ZkMigrationState metric's values (Kafka's enum).
 MIGRATION, PRE_MIGRATION, POST_MIGRATION = 1, 2, 3
 
@@ -45,6 +46,7 @@ def story(cluster):
     admin.create_topics([NewTopic(load_topic, num_partitions=3, replication_factor=3)])
     time.sleep(2)
     state = {'admin': admin, 'topics': [kept, load_topic], 'before': topics_state(admin, [kept, load_topic]),
+             'nodes': cluster.hosts('kafka') + cluster.hosts('kafka_controller'),
              'cluster_id': admin.describe_cluster()['cluster_id']}
     state['load'] = LoadGenerator(cluster.bootstrap_servers(), load_topic, rate=200).start()
     yield state
@@ -165,6 +167,26 @@ def test_the_migration_again_in_one_run_with_the_finalize(cluster, story):
     assert again.changed == 0, again.tail()
     assert [s['zkmigrationstate'] for s in migration_states(cluster).values()] == [POST_MIGRATION] * 3
     assert set(node_stages(cluster).values()) == {'kraft'}
+
+
+def features(cluster):
+    text = cluster.host(cluster.hosts('kafka')[0]).check_output(
+        '/opt/kafka/bin/kafka-features.sh --bootstrap-server 127.0.0.1:9092 describe')
+    return re.search(r'metadata\.version\s.*FinalizedVersionLevel:\s*(\S+)', text).group(1)
+
+
+def test_the_migrated_cluster_upgrades_to_kafka_4_then_raises_metadata_version(cluster, story):
+    upgrade = dict(playbook='playbooks/upgrade-kafka-kraft.yml', kafka_metadata_mode='kraft', kafka_version=UPGRADE_TO)
+    run_phase(cluster, story, 'upgrade to %s, phase 1 (controllers, then brokers)' % UPGRADE_TO, **upgrade)
+    release = 'readlink -f /opt/kafka'
+    assert {cluster.host(name).check_output(release) for name in story['nodes']} == {'/opt/kafka_2.13-%s' % UPGRADE_TO}
+    assert features(cluster).startswith('3.9-'), 'phase 1 must leave metadata.version'
+    again = run_phase(cluster, story, 'second phase 1 run', **upgrade)
+    assert again.changed == 0, again.tail()
+    run_phase(cluster, story, 'upgrade phase 2 (metadata.version raised)', upgrade_phase=2, **upgrade)
+    assert features(cluster).startswith(UPGRADE_TO.rsplit('.', 1)[0] + '-')
+    again = run_phase(cluster, story, 'second phase 2 run', upgrade_phase=2, **upgrade)
+    assert again.changed == 0, again.tail()
 
 
 def test_the_course_commands_still_run(cluster, story):

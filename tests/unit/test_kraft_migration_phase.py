@@ -5,8 +5,8 @@
 import pytest
 from ansible.errors import AnsibleFilterError
 
-from ansible_collections.kafka_ansible.cluster.plugins.filter.kraft_migration_phase import (
-    kafka_node_stage, kraft_migration_phase)
+from ansible_collections.kafka_ansible.cluster.plugins.filter.kafka_node_stage import kafka_node_stage
+from ansible_collections.kafka_ansible.cluster.plugins.filter.kraft_migration_phase import kraft_migration_phase
 
 ZK = 'broker.id=1\nzookeeper.connect=zk1:2181\n'
 MIGRATING = 'zookeeper.metadata.migration.enable=true\n'
