@@ -44,25 +44,30 @@ def story(cluster):
                                   topic_configs={'retention.ms': '3600000', 'cleanup.policy': 'compact'})])
     load_topic = 'migration-load-%s' % uuid.uuid4().hex[:8]
     admin.create_topics([NewTopic(load_topic, num_partitions=3, replication_factor=3)])
+    admin.close()
     time.sleep(2)
-    state = {'admin': admin, 'topics': [kept, load_topic], 'before': topics_state(admin, [kept, load_topic]),
-             'nodes': cluster.hosts('kafka') + cluster.hosts('kafka_controller'),
-             'cluster_id': admin.describe_cluster()['cluster_id']}
+    before = cluster_state(cluster, [kept, load_topic])
+    state = {'topics': [kept, load_topic], 'before': before, 'cluster_id': before['cluster_id'],
+             'nodes': cluster.hosts('kafka') + cluster.hosts('kafka_controller')}
     state['load'] = LoadGenerator(cluster.bootstrap_servers(), load_topic, rate=200).start()
     yield state
     if not state['load']._stop.is_set():
         state['load'].stop()
-    admin.close()
 
 
-def topics_state(admin, topics):
-    """Each topic's id, partition count and the configs set on it."""
-    described = {t['name']: t for t in admin.describe_topics(topics)}
-    configs = admin.describe_configs([ConfigResource(ConfigResourceType.TOPIC, t) for t in topics])
-    return {topic: {'id': str(described[topic].get('topic_id')), 'partitions': len(described[topic]['partitions']),
-                    'configs': {key: entry['value'] for key, entry in configs['topic'][topic].items()
-                                if entry.get('config_source') == 'DYNAMIC_TOPIC_CONFIG'}}
-            for topic in topics}
+def cluster_state(cluster, topics):
+    """The cluster id, and each topic's id, partition count and the configs set on it, from a new client."""
+    admin = KafkaAdminClient(bootstrap_servers=cluster.bootstrap_servers())
+    try:
+        described = {t['name']: t for t in admin.describe_topics(topics)}
+        configs = admin.describe_configs([ConfigResource(ConfigResourceType.TOPIC, t) for t in topics])
+        return {'cluster_id': admin.describe_cluster()['cluster_id'],
+                'topics': {topic: {'id': str(described[topic].get('topic_id')), 'partitions': len(described[topic]['partitions']),
+                                   'configs': {key: entry['value'] for key, entry in configs['topic'][topic].items()
+                                               if entry.get('config_source') == 'DYNAMIC_TOPIC_CONFIG'}}
+                           for topic in topics}}
+    finally:
+        admin.close()
 
 
 def migration_states(cluster):
@@ -86,6 +91,22 @@ def run_phase(cluster, story, label, playbook='playbooks/migrate-to-kraft.yml', 
                                               load.longest_gap(start, end)))
     assert run.rc == 0, run.tail()
     return run
+
+
+def broker_configs(cluster, broker, timeout=60):
+    """The configuration broker `broker` loaded, asked of a new client (the story's may still know the brokers as
+    they were before the last roll)."""
+    deadline = time.monotonic() + timeout
+    while True:
+        admin = KafkaAdminClient(bootstrap_servers=cluster.bootstrap_servers())
+        try:
+            result = admin.describe_configs([ConfigResource(ConfigResourceType.BROKER, str(broker))], config_filter='all')
+            return {key: entry['value'] for key, entry in result['broker'][str(broker)].items()}
+        except Exception:  # a broker still joining: ask again
+            assert time.monotonic() < deadline, 'broker %s did not describe its configuration in %d s' % (broker, timeout)
+            time.sleep(1)
+        finally:
+            admin.close()
 
 
 def node_stages(cluster):
@@ -128,12 +149,10 @@ def test_dual_write_phase_puts_the_brokers_on_kraft_and_stops_before_finalizing(
     assert 'It stops before finalizing (irreversible)' in ' '.join(run.output.split())
     assert [s['zkmigrationstate'] for s in migration_states(cluster).values()] == [MIGRATION] * 3
     assert set(node_stages(cluster).values()) == {'kraft', 'migration'}
-    admin = story['admin']
     for name in cluster.hosts('kafka'):
-        broker = str(cluster.broker_id(name))
-        configs = admin.describe_configs([ConfigResource(ConfigResourceType.BROKER, broker)], config_filter='all')['broker'][broker]
-        assert configs['process.roles']['value'] == 'broker', name
-        assert not configs.get('zookeeper.connect', {}).get('value'), name
+        configs = broker_configs(cluster, cluster.broker_id(name))
+        assert configs['process.roles'] == 'broker', name
+        assert not configs.get('zookeeper.connect'), name
 
 
 def test_a_second_run_changes_nothing(cluster, story):
@@ -203,11 +222,9 @@ def test_nothing_acknowledged_was_lost_and_the_topics_are_unchanged(cluster, sto
     load = story['load']
     load.stop()
     figures = check(load, cluster.bootstrap_servers())
-    admin = story['admin']
-    after = topics_state(admin, story['topics'])
+    after = cluster_state(cluster, story['topics'])
     figure('| whole story | %.0f s | %d acked, %d lost, %d duplicated | %.1f s |' % (
         load.stopped - load.started, figures['acked'], figures['lost'], figures['duplicates'], load.longest_gap()))
     assert figures['acked'] > 0 and figures['failed'] == 0, figures
     assert figures['lost'] == 0 and figures['duplicates'] == 0 and figures['mismatched'] == 0, figures
-    assert admin.describe_cluster()['cluster_id'] == story['cluster_id']
     assert after == story['before']
