@@ -46,6 +46,7 @@ class LoadGenerator:
         self.producer = KafkaProducer(bootstrap_servers=bootstrap_servers, **{**PRODUCER_SETTINGS, **settings})
         self.acks = []     # (id, partition, offset, monotonic time of the ack)
         self.errors = []   # (id, error, monotonic time)
+        self.sent_at = []  # monotonic time each id was handed to the producer, by id
         self.sent = 0
         self._stop = threading.Event()
         self._thread = threading.Thread(target=self._run, name='load-%s' % topic, daemon=True)
@@ -61,6 +62,7 @@ class LoadGenerator:
         deadline = time.monotonic()
         ident = 0
         while not self._stop.is_set():
+            self.sent_at.append(time.monotonic())
             future = self.producer.send(self.topic, value=str(ident).encode())
             future.add_callback(self._ack, ident)
             future.add_errback(self._error, ident)
@@ -88,6 +90,10 @@ class LoadGenerator:
 
     def acks_between(self, start, end):
         return [a for a in self.acks if start <= a[3] <= end]
+
+    def acked_before(self, sent_from, end):
+        """Acks received before `end` of the messages sent from `sent_from` on."""
+        return [a for a in self.acks if self.sent_at[a[0]] >= sent_from and a[3] < end]
 
     def longest_gap(self, start=None, end=None):
         """Longest time without any ack between `start` and `end` (default: the load window)."""
