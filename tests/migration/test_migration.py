@@ -3,7 +3,8 @@
 site.yml deployed Kafka 3.9.2 on ZooKeeper (mzk1, brokers mb1-mb3); the controllers mc1-mc3 are deployed by
 playbooks/migrate-to-kraft.yml. The tests run in order and share one load: each phase alone up to the stop before
 the finalize, a second run that changes nothing, the rollback from there (the last reversible phase), then the
-whole migration again in one run with the finalize. Figures: stdout and .cache/migration/figures.md.
+whole migration again in one run with the finalize, the upgrade to Kafka 4, and ZooKeeper retired. Figures: stdout
+and .cache/migration/figures.md.
 """
 
 import os
@@ -161,6 +162,13 @@ def test_a_second_run_changes_nothing(cluster, story):
     assert run.changed == 0, run.tail()
 
 
+def test_zookeeper_is_not_retired_before_the_finalize(cluster, story):
+    run = cluster.playbook('playbooks/retire-zookeeper.yml', timeout=600)
+    assert run.rc != 0
+    assert "The cluster is in phase 'dual-write'" in ' '.join(run.output.split()), run.tail()
+    assert cluster.host(cluster.hosts('zookeeper')[0]).service('zookeeper').is_running
+
+
 def test_a_rollback_from_dual_write_returns_to_zookeeper(cluster, story):
     run = run_phase(cluster, story, 'rollback from dual-write (brokers to hybrid, controllers removed, '
                                     'znodes deleted, brokers to ZooKeeper)', playbook='playbooks/rollback-kraft-migration.yml')
@@ -216,6 +224,31 @@ def test_the_course_commands_still_run(cluster, story):
     assert listed.rc == 0, listed.stderr
     assert set(story['topics']) <= set(listed.stdout.split())
     assert "this cluster's brokers from /etc/kafka-cli/cluster.json" in listed.stderr
+
+
+def test_zookeeper_is_retired_after_the_finalize(cluster, story):
+    member = cluster.host(cluster.hosts('zookeeper')[0])
+    # A broker outside the inventory, registered in ZooKeeper, keeps it in service.
+    zk_cli = '/opt/zookeeper/bin/zkCli.sh -server 127.0.0.1:2181 %s >/dev/null 2>&1'
+    member.check_output(zk_cli % "create /kafka/brokers/ids/99 '{}'")
+    refused = cluster.playbook('playbooks/retire-zookeeper.yml', timeout=600)
+    assert refused.rc != 0 and 'Brokers 99 are registered in ZooKeeper' in ' '.join(refused.output.split()), refused.tail()
+    assert member.service('zookeeper').is_running
+    member.check_output(zk_cli % 'delete /kafka/brokers/ids/99')
+    run_phase(cluster, story, 'ZooKeeper retired', playbook='playbooks/retire-zookeeper.yml')
+    assert not member.service('zookeeper').is_running and not member.service('zookeeper').is_enabled
+    assert member.file('/var/lib/zookeeper/version-2').is_directory, 'the data must be kept'
+    again = run_phase(cluster, story, 'second retire run', playbook='playbooks/retire-zookeeper.yml')
+    assert again.changed == 0, again.tail()
+    # The course's command, with no ZooKeeper to ask at all.
+    listed = cluster.host(cluster.hosts('kafka')[0]).run('kafka-topics --zookeeper %s --list' % cluster.zookeeper_servers()[0])
+    assert listed.rc == 0, listed.stderr
+    assert set(story['topics']) <= set(listed.stdout.split())
+    assert "this cluster's brokers from /etc/kafka-cli/cluster.json" in listed.stderr
+    # A retired member left in the zookeeper group is refused, not started again.
+    refused = cluster.playbook('playbooks/zookeeper.yml', timeout=600)
+    assert refused.rc != 0 and 'was retired (playbooks/retire-zookeeper.yml)' in ' '.join(refused.output.split())
+    assert not member.service('zookeeper').is_running
 
 
 def test_nothing_acknowledged_was_lost_and_the_topics_are_unchanged(cluster, story):

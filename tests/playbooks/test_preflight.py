@@ -135,6 +135,16 @@ def test_a_node_formatted_in_the_other_metadata_mode_is_refused(tmp_path, kraft,
         data, 'ZooKeeper' if kraft else 'KRaft', 'kraft' if kraft else 'zookeeper') in ' '.join(output.split()), output
 
 
+def test_a_retired_zookeeper_member_is_refused(tmp_path):
+    conf = tmp_path / 'zookeeper'
+    conf.mkdir()
+    (conf / 'RETIRED').write_text('Retired by playbooks/retire-zookeeper.yml\n')
+    rc, output = run_preflight(tmp_path, GOOD_ZK, GOOD_KAFKA, {'zookeeper_conf_dir': str(conf)})
+    assert rc != 0
+    assert 'ZooKeeper on zk1 was retired (playbooks/retire-zookeeper.yml): the Kafka cluster runs on KRaft. Take the ' \
+        "host out of the group 'zookeeper', or delete %s/RETIRED" % conf in ' '.join(output.split()), output
+
+
 SECURE = {
     'kafka_listeners': [{'name': 'INTERNAL', 'port': 9094, 'protocol': 'SSL', 'client_auth': 'required'},
                         {'name': 'CLIENTS', 'port': 9093, 'protocol': 'SASL_SSL', 'sasl_mechanisms': ['SCRAM-SHA-512']}],
