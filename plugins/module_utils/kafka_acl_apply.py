@@ -26,8 +26,8 @@ except ImportError:
     ACL = ACLFilter = ACLOperation = ACLPermissionType = ACLResourcePatternType = None
     ResourcePattern = ResourcePatternFilter = ResourceType = None
 
-NO_AUTHORIZER = ('the brokers run no authorizer (SECURITY_DISABLED), so they keep no ACLs: set '
-                 'authorizer.class.name=kafka.security.authorizer.AclAuthorizer on every broker first')
+NO_AUTHORIZER = ('the brokers run no authorizer (SECURITY_DISABLED), so they keep no ACLs: set authorizer.class.name '
+                 'on every node first (kafka_authorizer_enabled of the role kafka_ansible.cluster.kafka)')
 
 
 def to_acl(b):

@@ -69,7 +69,7 @@ def authorizer(admin):
         admin.describe_acls(EVERYTHING)
     except Errors.SecurityDisabledError:
         pytest.skip('the brokers run no authorizer (describe_acls answers SECURITY_DISABLED): kafka_acls needs '
-                    'authorizer.class.name=kafka.security.authorizer.AclAuthorizer')
+                    'an authorizer (kafka_authorizer_enabled)')
 
 
 @pytest.fixture

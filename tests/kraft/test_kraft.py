@@ -14,6 +14,7 @@ from kafka.admin import ConfigResource, ConfigResourceType, NewTopic
 
 from ansible_collections.kafka_ansible.cluster.plugins.module_utils.kafka_health import quorum_state
 from lib.load import LoadGenerator, check
+from lib.students import assert_the_students_are_isolated
 
 PROJECT = os.path.abspath(os.path.join(os.path.dirname(__file__), '..', '..'))
 FIGURES = os.path.join(PROJECT, '.cache', 'kraft', 'figures.md')
@@ -97,12 +98,22 @@ def test_each_broker_runs_with_its_roles_id_and_the_quorum_from_the_inventory(cl
         assert configs['node.id'] == str(broker)
         assert sorted(configs['controller.quorum.voters'].split(',')) == sorted(voters.split(','))
         assert configs['min.insync.replicas'] == '2' and configs['default.replication.factor'] == '3'
+        assert configs['authorizer.class.name'] == 'org.apache.kafka.metadata.authorizer.StandardAuthorizer', name
         assert not configs.get('zookeeper.connect'), name
     # A controller alone has no broker listener and no ZooKeeper.
     for name in set(cluster.hosts('kafka_controller')) - set(cluster.hosts('kafka')):
         properties = cluster.host(name).file('/etc/kafka/server.properties').content_string.splitlines()
         assert 'process.roles=controller' in properties and 'listeners=CONTROLLER://:9093' in properties, name
+        # The brokers register and the controllers vote on the PLAINTEXT controller listener, as User:ANONYMOUS.
+        assert 'authorizer.class.name=org.apache.kafka.metadata.authorizer.StandardAuthorizer' in properties, name
+        assert 'super.users=User:ANONYMOUS' in properties, name
         assert not [line for line in properties if line.startswith(('zookeeper.', 'broker.id', 'advertised.'))], name
+
+
+def test_the_course_users_and_acls_are_enforced(cluster):
+    """playbooks/course.yml made the students' SCRAM users and ACLs on KRaft (the idempotence step found nothing to
+    change, the users checked by a real login), and the brokers enforce them."""
+    assert_the_students_are_isolated(cluster)
 
 
 def test_the_exact_round_trip_with_acks_all(cluster, admin):

@@ -3,8 +3,9 @@
 site.yml deployed Kafka 3.9.2 on ZooKeeper (mzk1, brokers mb1-mb3); the controllers mc1-mc3 are deployed by
 playbooks/migrate-to-kraft.yml. The tests run in order and share one load: each phase alone up to the stop before
 the finalize, a second run that changes nothing, the rollback from there (the last reversible phase), then the
-whole migration again in one run with the finalize, the upgrade to Kafka 4, and ZooKeeper retired. Figures: stdout
-and .cache/migration/figures.md.
+whole migration again in one run with the finalize, the upgrade to Kafka 4, and ZooKeeper retired. ACLs are on all
+along (ZooKeeper's authorizer, then KRaft's): the course's two students keep their SCRAM users and ACLs in every
+phase. Figures: stdout and .cache/migration/figures.md.
 """
 
 import os
@@ -14,9 +15,11 @@ import uuid
 
 import pytest
 from kafka import KafkaAdminClient
-from kafka.admin import ConfigResource, ConfigResourceType, NewTopic
+from kafka.admin import (ACLFilter, ACLOperation, ACLPermissionType, ACLResourcePatternType, ConfigResource,
+                         ConfigResourceType, NewTopic, ResourcePatternFilter, ResourceType)
 
 from lib.load import LoadGenerator, check
+from lib.students import assert_the_students_are_isolated
 
 PROJECT = os.path.abspath(os.path.join(os.path.dirname(__file__), '..', '..'))
 FIGURES = os.path.join(PROJECT, '.cache', 'migration', 'figures.md')
@@ -50,6 +53,7 @@ def story(cluster):
     before = cluster_state(cluster, [kept, load_topic])
     state = {'topics': [kept, load_topic], 'before': before, 'cluster_id': before['cluster_id'],
              'nodes': cluster.hosts('kafka') + cluster.hosts('kafka_controller')}
+    assert_the_students_are_isolated(cluster)
     state['load'] = LoadGenerator(cluster.bootstrap_servers(), load_topic, rate=200).start()
     yield state
     if not state['load']._stop.is_set():
@@ -57,12 +61,19 @@ def story(cluster):
 
 
 def cluster_state(cluster, topics):
-    """The cluster id, and each topic's id, partition count and the configs set on it, from a new client."""
+    """The cluster id, every ACL, and each topic's id, partition count and the configs set on it, from a new client."""
     admin = KafkaAdminClient(bootstrap_servers=cluster.bootstrap_servers())
     try:
         described = {t['name']: t for t in admin.describe_topics(topics)}
         configs = admin.describe_configs([ConfigResource(ConfigResourceType.TOPIC, t) for t in topics])
+        acls, error = admin.describe_acls(ACLFilter(
+            principal=None, host=None, operation=ACLOperation.ANY, permission_type=ACLPermissionType.ANY,
+            resource_pattern=ResourcePatternFilter(ResourceType.ANY, None, ACLResourcePatternType.ANY)))
+        assert error.errno == 0, error
         return {'cluster_id': admin.describe_cluster()['cluster_id'],
+                'acls': sorted((acl.principal, acl.host, acl.operation.name, acl.permission_type.name,
+                                acl.resource_pattern.resource_type.name, acl.resource_pattern.resource_name,
+                                acl.resource_pattern.pattern_type.name) for acl in acls),
                 'topics': {topic: {'id': str(described[topic].get('topic_id')), 'partitions': len(described[topic]['partitions']),
                                    'configs': {key: entry['value'] for key, entry in configs['topic'][topic].items()
                                                if entry.get('config_source') == 'DYNAMIC_TOPIC_CONFIG'}}
@@ -154,6 +165,8 @@ def test_dual_write_phase_puts_the_brokers_on_kraft_and_stops_before_finalizing(
         configs = broker_configs(cluster, cluster.broker_id(name))
         assert configs['process.roles'] == 'broker', name
         assert not configs.get('zookeeper.connect'), name
+        assert configs['authorizer.class.name'] == 'org.apache.kafka.metadata.authorizer.StandardAuthorizer', name
+    assert_the_students_are_isolated(cluster)
 
 
 def test_a_second_run_changes_nothing(cluster, story):
@@ -178,6 +191,8 @@ def test_a_rollback_from_dual_write_returns_to_zookeeper(cluster, story):
     assert {stages[name] for name in cluster.hosts('kafka_controller')} == {'none'}, stages
     for name in cluster.hosts('kafka_controller'):
         assert not cluster.host(name).service('kafka').is_running, name
+    assert broker_configs(cluster, 1)['authorizer.class.name'] == 'kafka.security.authorizer.AclAuthorizer'
+    assert_the_students_are_isolated(cluster)
     # A broker is the controller again (ZooKeeper's /controller), and every broker is registered there.
     shell = '/opt/kafka/bin/zookeeper-shell.sh %s/kafka' % cluster.zookeeper_servers()[0]
     controller = cluster.host(cluster.hosts('kafka')[0]).check_output('%s get /controller 2>/dev/null || true' % shell)
@@ -225,8 +240,12 @@ def assert_the_course_command_runs(cluster, story):
 
 
 def test_the_course_commands_still_run(cluster, story):
-    """ZooKeeper still runs but no broker is registered there any more."""
+    """ZooKeeper still runs but no broker is registered there any more. The course's playbook finds its topics,
+    SCRAM users (checked by a real login) and ACLs as it made them on ZooKeeper: nothing to change."""
     assert_the_course_command_runs(cluster, story)
+    course = cluster.playbook('playbooks/course.yml')
+    assert course.rc == 0 and course.changed == 0, course.tail()
+    assert_the_students_are_isolated(cluster)
 
 
 def test_zookeeper_is_retired_after_the_finalize(cluster, story):

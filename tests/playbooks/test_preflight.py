@@ -79,8 +79,9 @@ KRAFT_CONTROLLERS = {'c1': 101, 'c2': 102, 'k3': None}
 KRAFT = {'kafka_version': '4.4.0'}
 
 
-def test_a_good_kraft_inventory_passes_without_zookeeper(tmp_path):
-    rc, output = run_preflight(tmp_path, None, GOOD_KAFKA, KRAFT, KRAFT_CONTROLLERS)
+@pytest.mark.parametrize('extra', [{}, {'kafka_authorizer_enabled': True, 'kafka_super_users': ['User:ANONYMOUS']}])
+def test_a_good_kraft_inventory_passes_without_zookeeper(tmp_path, extra):
+    rc, output = run_preflight(tmp_path, None, GOOD_KAFKA, dict(KRAFT, **extra), KRAFT_CONTROLLERS)
     assert rc == 0, output
 
 
@@ -93,8 +94,13 @@ def test_a_good_kraft_inventory_passes_without_zookeeper(tmp_path):
     (KRAFT_CONTROLLERS, dict(KRAFT, kafka_listeners=[{'name': 'PLAINTEXT', 'port': 9093, 'protocol': 'PLAINTEXT'}]),
      'listener PLAINTEXT: in KRaft mode the name CONTROLLER and port 9093 (kafka_controller_port)'),
     (KRAFT_CONTROLLERS, dict(KRAFT, kafka_cluster_id='not-an-id'), 'kafka_cluster_id, when set, must be 22 characters'),
-    (KRAFT_CONTROLLERS, dict(KRAFT, kafka_authorizer_enabled=True, kafka_super_users=['User:ANONYMOUS']),
-     'KRaft mode does not support yet, in this collection'),
+    (KRAFT_CONTROLLERS, dict(KRAFT, kafka_listeners=[{'name': 'SCRAM', 'port': 9095, 'protocol': 'SASL_PLAINTEXT',
+                                                      'sasl_mechanisms': ['SCRAM-SHA-512']}],
+                             kafka_inter_broker_sasl_password='a-broker-password'),
+     'KRaft mode does not support yet, in this collection: a SASL inter-broker listener (SCRAM is SASL_PLAINTEXT)'),
+    # The controller listener's User:ANONYMOUS is a super user of the controllers, on a combined node of its brokers too.
+    (KRAFT_CONTROLLERS, dict(KRAFT, kafka_authorizer_enabled=True),
+     'k3 is a broker and a controller with kafka_authorizer_enabled: the controller listener is PLAINTEXT'),
 ])
 def test_bad_kraft_inventories_are_refused_with_a_clear_message(tmp_path, controllers, extra, message):
     rc, output = run_preflight(tmp_path, None, GOOD_KAFKA, extra, controllers)

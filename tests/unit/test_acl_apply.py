@@ -216,8 +216,8 @@ def test_no_authorizer_is_a_clear_failure(cluster):
     with pytest.raises(KafkaModuleError) as e:
         run_acls(PARAMS, {}, None)
     assert e.value.msg == ('Cannot read the ACLs, nothing was changed: the brokers run no authorizer '
-                           '(SECURITY_DISABLED), so they keep no ACLs: set authorizer.class.name='
-                           'kafka.security.authorizer.AclAuthorizer on every broker first')
+                           '(SECURITY_DISABLED), so they keep no ACLs: set authorizer.class.name on every node first '
+                           '(kafka_authorizer_enabled of the role kafka_ansible.cluster.kafka)')
     assert admin.closed
 
 
