@@ -86,6 +86,11 @@ def test_every_node_was_formatted_once_with_the_cluster_id_kept_beside_the_inven
     assert admin.describe_cluster()['cluster_id'] == kept
 
 
+def super_users(properties):
+    """super.users of a server.properties (describe_configs does not show it)."""
+    return next(line for line in properties if line.startswith('super.users=')).split('=', 1)[1].split(';')
+
+
 def test_each_broker_runs_with_its_roles_id_and_the_quorum_from_the_inventory(cluster, admin):
     voters = ','.join('%s@%s:9093' % (i, cluster.address(name)) for i, name in sorted(node_ids(cluster).items())
                       if name in cluster.hosts('kafka_controller'))
@@ -99,6 +104,11 @@ def test_each_broker_runs_with_its_roles_id_and_the_quorum_from_the_inventory(cl
         assert sorted(configs['controller.quorum.voters'].split(',')) == sorted(voters.split(','))
         assert configs['min.insync.replicas'] == '2' and configs['default.replication.factor'] == '3'
         assert configs['authorizer.class.name'] == 'org.apache.kafka.metadata.authorizer.StandardAuthorizer', name
+        # The brokers replicate as their own SCRAM user, a super user.
+        assert (configs['inter.broker.listener.name'], configs['sasl.mechanism.inter.broker.protocol']) == \
+            ('CLIENTS', 'SCRAM-SHA-512'), name
+        properties = cluster.host(name).file('/etc/kafka/server.properties').content_string.splitlines()
+        assert super_users(properties)[:1] == ['User:kafka-broker'], name
         assert not configs.get('zookeeper.connect'), name
     # A controller alone has no broker listener and no ZooKeeper.
     for name in set(cluster.hosts('kafka_controller')) - set(cluster.hosts('kafka')):
@@ -106,7 +116,7 @@ def test_each_broker_runs_with_its_roles_id_and_the_quorum_from_the_inventory(cl
         assert 'process.roles=controller' in properties and 'listeners=CONTROLLER://:9093' in properties, name
         # The brokers register and the controllers vote on the PLAINTEXT controller listener, as User:ANONYMOUS.
         assert 'authorizer.class.name=org.apache.kafka.metadata.authorizer.StandardAuthorizer' in properties, name
-        assert 'super.users=User:ANONYMOUS' in properties, name
+        assert 'User:ANONYMOUS' in super_users(properties), name
         assert not [line for line in properties if line.startswith(('zookeeper.', 'broker.id', 'advertised.'))], name
 
 
@@ -114,6 +124,18 @@ def test_the_course_users_and_acls_are_enforced(cluster):
     """playbooks/course.yml made the students' SCRAM users and ACLs on KRaft (the idempotence step found nothing to
     change, the users checked by a real login), and the brokers enforce them."""
     assert_the_students_are_isolated(cluster)
+
+
+def test_another_password_for_the_brokers_stored_user_is_refused_before_anything_changes(cluster):
+    """The brokers' SCRAM user is in the metadata log; a run declaring another password logs in with it, is refused
+    and restarts nothing (running brokers keep the stored password)."""
+    pid = 'systemctl show --property=MainPID --value kafka'
+    before = {name: cluster.host(name).check_output(pid) for name in cluster.hosts('kafka')}
+    run = cluster.playbook('playbooks/kafka.yml', extra_vars={'kafka_inter_broker_sasl_password': 'another-password-1'})
+    assert run.rc != 0
+    assert 'The metadata log holds another password for kafka-broker' in ' '.join(run.output.split()), run.tail()
+    assert 'another-password-1' not in run.output
+    assert {name: cluster.host(name).check_output(pid) for name in cluster.hosts('kafka')} == before
 
 
 def test_the_exact_round_trip_with_acks_all(cluster, admin):

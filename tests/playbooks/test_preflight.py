@@ -79,7 +79,12 @@ KRAFT_CONTROLLERS = {'c1': 101, 'c2': 102, 'k3': None}
 KRAFT = {'kafka_version': '4.4.0'}
 
 
-@pytest.mark.parametrize('extra', [{}, {'kafka_authorizer_enabled': True, 'kafka_super_users': ['User:ANONYMOUS']}])
+@pytest.mark.parametrize('extra', [{}, {'kafka_authorizer_enabled': True, 'kafka_super_users': ['User:ANONYMOUS']},
+                                   {'kafka_listeners': [{'name': 'PLAINTEXT', 'port': 9092, 'protocol': 'PLAINTEXT'},
+                                                        {'name': 'SCRAM', 'port': 9095, 'protocol': 'SASL_PLAINTEXT',
+                                                         'sasl_mechanisms': ['SCRAM-SHA-512']}],
+                                    'kafka_inter_broker_listener': 'SCRAM', 'kafka_admin_listener': 'PLAINTEXT',
+                                    'kafka_inter_broker_sasl_password': 'a-broker-password'}])
 def test_a_good_kraft_inventory_passes_without_zookeeper(tmp_path, extra):
     rc, output = run_preflight(tmp_path, None, GOOD_KAFKA, dict(KRAFT, **extra), KRAFT_CONTROLLERS)
     assert rc == 0, output
@@ -94,10 +99,8 @@ def test_a_good_kraft_inventory_passes_without_zookeeper(tmp_path, extra):
     (KRAFT_CONTROLLERS, dict(KRAFT, kafka_listeners=[{'name': 'PLAINTEXT', 'port': 9093, 'protocol': 'PLAINTEXT'}]),
      'listener PLAINTEXT: in KRaft mode the name CONTROLLER and port 9093 (kafka_controller_port)'),
     (KRAFT_CONTROLLERS, dict(KRAFT, kafka_cluster_id='not-an-id'), 'kafka_cluster_id, when set, must be 22 characters'),
-    (KRAFT_CONTROLLERS, dict(KRAFT, kafka_listeners=[{'name': 'SCRAM', 'port': 9095, 'protocol': 'SASL_PLAINTEXT',
-                                                      'sasl_mechanisms': ['SCRAM-SHA-512']}],
-                             kafka_inter_broker_sasl_password='a-broker-password'),
-     'KRaft mode does not support yet, in this collection: a SASL inter-broker listener (SCRAM is SASL_PLAINTEXT)'),
+    (KRAFT_CONTROLLERS, dict(KRAFT, kafka_inter_broker_protocol_version='3.9'),
+     "KRaft mode has no inter.broker.protocol.version: leave kafka_inter_broker_protocol_version unset (found '3.9')"),
     # The controller listener's User:ANONYMOUS is a super user of the controllers, on a combined node of its brokers too.
     (KRAFT_CONTROLLERS, dict(KRAFT, kafka_authorizer_enabled=True),
      'k3 is a broker and a controller with kafka_authorizer_enabled: the controller listener is PLAINTEXT'),
