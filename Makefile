@@ -28,23 +28,23 @@ unit: venv
 collection: venv
 	tools/collection-check.sh
 
-## make test: lint, unit tests, then Molecule (with its idempotence step) on real containers
+## make test: lint, unit tests, then the Molecule scenarios on real containers (idempotence steps included), in three
+## lanes side by side: default then kraft, failover, migration (tools/molecule-lanes.sh)
 test: lint unit collection
 	tools/prepare.sh
-	molecule test
-	molecule test --scenario-name failover
-	@cat .cache/security/figures.md .cache/failover/figures.md .cache/lifecycle/figures.md 2>/dev/null || true
+	tools/molecule-lanes.sh default,kraft failover migration
+	@cat .cache/security/figures.md .cache/failover/figures.md .cache/lifecycle/figures.md \
+	  .cache/kraft/figures.md .cache/migration/figures.md 2>/dev/null || true
 test: promtool
 
-## make kraft: a new KRaft cluster on Kafka 4 (molecule/kraft). Not in `make test` yet: with it the run
-## took 64 minutes, over CI's hour (docs/kraft.md).
+## make kraft: a new KRaft cluster on Kafka 4 (molecule/kraft, docs/kraft.md), alone
 .PHONY: kraft
 kraft: venv
 	molecule test --scenario-name kraft
 	@cat .cache/kraft/figures.md
 
 ## make migration: a ZooKeeper cluster on 3.9 migrated to KRaft under load, rolled back, migrated again and finalized
-## (molecule/migration, docs/kraft-migration.md). Not in `make test` yet (CI's hour).
+## (molecule/migration, docs/kraft-migration.md), alone
 .PHONY: migration
 migration: venv
 	molecule test --scenario-name migration
