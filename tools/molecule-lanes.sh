@@ -1,10 +1,10 @@
 #!/usr/bin/env bash
 # Runs Molecule scenarios in lanes side by side: each argument is one lane, its scenarios (comma-separated) run
-# one after another, `molecule test` each. Why: a scenario's verify step spends half its time waiting on the
-# cluster (elections, timeouts, a load at a fixed rate), so on CI's two cores a second lane uses what the first
-# leaves idle. Every scenario has its own containers and network. Each output line carries its scenario's name;
-# each scenario ends with its exit status and wall time. Exits non-zero if any scenario failed.
-#   tools/molecule-lanes.sh default,kraft failover migration
+# one after another, `molecule test` each. Why: a verify step leaves about a third of CI's two cores idle while
+# it waits on its cluster (elections, timeouts, a load at a fixed rate), which a second lane uses. Every scenario
+# has its own containers and network. Each output line carries its scenario's name; each scenario ends with its
+# exit status and wall time. Exits non-zero if any scenario failed.
+#   tools/molecule-lanes.sh default,kraft failover
 set -uo pipefail
 
 run_lane() {
