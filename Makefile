@@ -44,8 +44,8 @@ kraft: venv
 	@cat .cache/kraft/figures.md
 
 ## make migration: a ZooKeeper cluster on 3.9 migrated to KRaft under load, rolled back, migrated again and finalized
-## (molecule/migration, docs/kraft-migration.md). Not in `make test`: beside the other scenarios it took CI past its hour
-## (docs/kraft-migration.md, "Proof").
+## (molecule/migration, docs/kraft-migration.md, "Proof"). Not in `make test`: beside the other scenarios it takes CI
+## past its hour.
 .PHONY: migration
 migration: venv
 	molecule test --scenario-name migration
