@@ -31,7 +31,6 @@ collection: venv
 ## make test: lint, unit tests, then the Molecule scenarios on real containers (idempotence steps included), in two
 ## lanes side by side: default then kraft, failover (tools/molecule-lanes.sh)
 test: lint unit collection
-	tools/prepare.sh
 	tools/molecule-lanes.sh default,kraft failover
 	@cat .cache/security/figures.md .cache/failover/figures.md .cache/lifecycle/figures.md \
 	  .cache/kraft/figures.md 2>/dev/null || true

@@ -18,7 +18,8 @@ run_lane() {
   done
 }
 
-# The dependency steps first, one at a time: scenarios share the archives and the image they build.
+# The dependency steps first, one at a time (each runs tools/prepare.sh): the scenarios share the image and the
+# archives they build.
 for scenario in ${*//,/ }; do
   molecule dependency --scenario-name "$scenario" || exit
 done
