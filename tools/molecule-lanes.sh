@@ -3,7 +3,8 @@
 # one after another, `molecule test` each. Why: a verify step leaves about a third of CI's two cores idle while
 # it waits on its cluster (elections, timeouts, a load at a fixed rate), which a second lane uses. Every scenario
 # has its own containers and network. Each output line carries its scenario's name; each scenario ends with its
-# exit status and wall time. Exits non-zero if any scenario failed.
+# exit status and wall time, and the end repeats the failures (pytest's FAILED and E lines, Ansible's fatal ones):
+# a log's tail then says what failed even when another lane ended last. Exits non-zero if any scenario failed.
 #   tools/molecule-lanes.sh default,kraft failover
 set -uo pipefail
 
@@ -11,10 +12,13 @@ run_lane() {
   local scenario start status
   for scenario in ${1//,/ }; do
     start=$SECONDS
-    molecule test --scenario-name "$scenario" 2>&1 | sed -u "s/^/[$scenario] /"
+    molecule test --scenario-name "$scenario" 2>&1 | sed -u "s/^/[$scenario] /" | tee "$logs/$scenario"
     status=${PIPESTATUS[0]}
     echo "[$scenario] molecule test: exit $status after $((SECONDS - start)) s" | tee -a "$summary"
-    [ "$status" = 0 ] || return "$status"
+    if [ "$status" != 0 ]; then
+      grep -E "^\[$scenario\] (FAILED [^-]|ERROR |E  |fatal: )" "$logs/$scenario" | tail -n 60 | cut -c1-500 >> "$summary"
+      return "$status"
+    fi
   done
 }
 
@@ -25,7 +29,8 @@ for scenario in ${*//,/ }; do
 done
 
 summary="$(mktemp)"
-trap 'rm -f "$summary"' EXIT
+logs="$(mktemp -d)"
+trap 'rm -rf "$summary" "$logs"' EXIT
 pids=()
 for lane in "$@"; do
   run_lane "$lane" &
@@ -35,6 +40,6 @@ failed=0
 for pid in "${pids[@]}"; do
   wait "$pid" || failed=1
 done
-echo "== the scenarios, in the order they ended:"
+echo "== the scenarios, in the order they ended, with their failures:"
 cat "$summary"
 exit "$failed"

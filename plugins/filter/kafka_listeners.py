@@ -23,8 +23,9 @@ description:
   - A malformed listener fails with an error naming it, before anything is written.
   - The map and the inter-broker name are left out for the single default PLAINTEXT listener, whose file stays
     what it was before listeners were configurable (no restart after an upgrade of the collection).
-  - In KRaft mode (O(kraft)) a controller also listens on C(CONTROLLER) (PLAINTEXT), and a node that is only a
-    controller has that listener alone.
+  - In KRaft mode (O(kraft)) a controller also listens on C(CONTROLLER), and a node that is only a controller has
+    that listener alone. It is PLAINTEXT, or SSL with mutual TLS (every broker and controller presents its certificate,
+    the principal of its subject CN; the node's PEM files of O(tls_dir)).
 positional: _input, advertised_host, inter_broker, tls_dir, inter_broker_login, kraft
 options:
   _input:
@@ -55,9 +56,9 @@ options:
     default: {}
   kraft:
     description:
-      - KRaft mode, C({broker, controller, controller_port, migration}) - the node's roles (booleans), the controllers'
-        port, and whether the node is a controller in ZooKeeper migration mode (it then also names the brokers'
-        inter-broker listener).
+      - KRaft mode, C({broker, controller, controller_port, controller_protocol, migration}) - the node's roles
+        (booleans), the controllers' port and protocol (C(PLAINTEXT), the default, or C(SSL)), and whether the node is a
+        controller in ZooKeeper migration mode (it then also names the brokers' inter-broker listener).
       - A ZooKeeper broker in migration mode is given the roles of a KRaft broker (C(broker) true, C(controller) false).
       - Omitted in ZooKeeper mode.
     type: dict
@@ -79,6 +80,7 @@ _value:
 PROTOCOLS = ('PLAINTEXT', 'SSL', 'SASL_PLAINTEXT', 'SASL_SSL')
 MECHANISMS = ('SCRAM-SHA-256', 'SCRAM-SHA-512')
 CLIENT_AUTH = ('none', 'requested', 'required')
+CONTROLLER_PROTOCOLS = ('PLAINTEXT', 'SSL')
 KEYS = {'name', 'port', 'protocol', 'client_auth', 'sasl_mechanisms'}
 NAME = re.compile(r'^[A-Z][A-Z0-9_]*$')
 USERNAME = re.compile(r'^[A-Za-z0-9._-]+$')
@@ -161,19 +163,24 @@ def kafka_listeners(listeners, advertised_host, inter_broker, tls_dir, inter_bro
     if errors:
         raise AnsibleFilterError('Invalid kafka_listeners: ' + '; '.join(errors))
     properties = broker_listeners(listeners, advertised_host, inter_broker, tls_dir, inter_broker_login)
-    return with_controller_listener(properties, listeners, inter_broker, kraft) if kraft else properties
+    return with_controller_listener(properties, listeners, inter_broker, kraft, tls_dir) if kraft else properties
 
 
 def kraft_errors(listeners, kraft):
-    return ['listener %s: in KRaft mode the name CONTROLLER and port %s (kafka_controller_port) are the controllers\''
-            % (item['name'], kraft['controller_port'])
-            for item in listeners
-            if item['name'] == 'CONTROLLER' or str(item['port']) == str(kraft['controller_port'])]
+    errors = ['listener %s: in KRaft mode the name CONTROLLER and port %s (kafka_controller_port) are the controllers\''
+              % (item['name'], kraft['controller_port'])
+              for item in listeners
+              if item['name'] == 'CONTROLLER' or str(item['port']) == str(kraft['controller_port'])]
+    if kraft.get('controller_protocol', 'PLAINTEXT') not in CONTROLLER_PROTOCOLS:
+        errors.append('kafka_controller_listener_protocol must be %s, got %r'
+                      % (' or '.join(CONTROLLER_PROTOCOLS), kraft['controller_protocol']))
+    return errors
 
 
-def with_controller_listener(properties, listeners, inter_broker, kraft):
+def with_controller_listener(properties, listeners, inter_broker, kraft, tls_dir):
     """KRaft: the broker's entries (if it is one) plus the CONTROLLER listener (if it is a controller)."""
     controller = 'CONTROLLER://:%s' % kraft['controller_port']
+    protocol = kraft.get('controller_protocol', 'PLAINTEXT')
     # A controller in migration mode sends controller requests to the ZooKeeper brokers, on their inter-broker listener.
     talks_to_brokers = kraft['broker'] or kraft.get('migration')
     result = dict(properties) if kraft['broker'] else {}
@@ -181,11 +188,16 @@ def with_controller_listener(properties, listeners, inter_broker, kraft):
     protocols = ['%s:%s' % (item['name'], item['protocol']) for item in listeners] if talks_to_brokers else []
     result.update({
         'listeners': ','.join(names + ([controller] if kraft['controller'] else [])),
-        'listener.security.protocol.map': ','.join(protocols + ['CONTROLLER:PLAINTEXT']),
+        'listener.security.protocol.map': ','.join(protocols + ['CONTROLLER:' + protocol]),
         'controller.listener.names': 'CONTROLLER',
     })
     if talks_to_brokers:
         result['inter.broker.listener.name'] = inter_broker
+    if protocol == 'SSL':
+        # Every node presents its certificate to the controllers (the client side takes the same stores).
+        result.update(kafka_pem_stores(tls_dir), **{'ssl.principal.mapping.rules': PRINCIPAL_RULES})
+        if kraft['controller']:
+            result['listener.name.controller.ssl.client.auth'] = 'required'
     return result
 
 

@@ -5,6 +5,10 @@ Figures: stdout and .cache/kraft/figures.md (printed by `make test`).
 """
 
 import os
+import socket
+import ssl
+import struct
+import tempfile
 import time
 import uuid
 
@@ -18,6 +22,7 @@ from lib.students import assert_the_students_are_isolated
 
 PROJECT = os.path.abspath(os.path.join(os.path.dirname(__file__), '..', '..'))
 FIGURES = os.path.join(PROJECT, '.cache', 'kraft', 'figures.md')
+CONTROLLER_PORT = 9093
 
 
 @pytest.fixture(scope='module', autouse=True)
@@ -114,10 +119,48 @@ def test_each_broker_runs_with_its_roles_id_and_the_quorum_from_the_inventory(cl
     for name in set(cluster.hosts('kafka_controller')) - set(cluster.hosts('kafka')):
         properties = cluster.host(name).file('/etc/kafka/server.properties').content_string.splitlines()
         assert 'process.roles=controller' in properties and 'listeners=CONTROLLER://:9093' in properties, name
-        # The brokers register and the controllers vote on the PLAINTEXT controller listener, as User:ANONYMOUS.
         assert 'authorizer.class.name=org.apache.kafka.metadata.authorizer.StandardAuthorizer' in properties, name
-        assert 'User:ANONYMOUS' in super_users(properties), name
         assert not [line for line in properties if line.startswith(('zookeeper.', 'broker.id', 'advertised.'))], name
+
+
+def api_versions_answer(address, context=None):
+    """The correlation id of a controller's answer to an ApiVersions request, or what ended the connection."""
+    request = struct.pack('>hhih', 18, 0, 7, 4) + b'test'  # ApiVersions v0, correlation id 7, client id "test"
+    try:
+        with socket.create_connection((address, CONTROLLER_PORT), timeout=15) as raw:
+            with context.wrap_socket(raw, server_hostname=address) if context else raw as sock:
+                sock.sendall(struct.pack('>i', len(request)) + request)
+                answer = sock.recv(8)
+    except OSError as error:  # ssl.SSLError included
+        return repr(error)
+    return struct.unpack('>ii', answer)[1] if len(answer) == 8 else 'connection closed'
+
+
+def test_only_the_nodes_own_certificates_reach_the_controllers(cluster):
+    """The controller listener is mutual TLS (kafka_controller_listener_protocol SSL): the quorum votes and the
+    brokers register there with their certificates, as super users named after their hosts; a plaintext client and a
+    TLS client without a certificate get no answer, a client with a node's certificate does."""
+    nodes = cluster.hosts('kafka') + cluster.hosts('kafka_controller')
+    tls = cluster.host(cluster.hosts('kafka')[0])
+    directory = tempfile.mkdtemp()
+    for name in ('ca.crt', 'node.crt', 'node.key'):
+        with open(os.path.join(directory, name), 'w') as f:
+            f.write(tls.file('/etc/kafka/tls/' + name).content_string)
+    without_certificate = ssl.create_default_context(cafile=os.path.join(directory, 'ca.crt'))
+    with_certificate = ssl.create_default_context(cafile=os.path.join(directory, 'ca.crt'))
+    with_certificate.load_cert_chain(os.path.join(directory, 'node.crt'), os.path.join(directory, 'node.key'))
+    for name in cluster.hosts('kafka_controller'):
+        properties = cluster.host(name).file('/etc/kafka/server.properties').content_string.splitlines()
+        assert 'listener.name.controller.ssl.client.auth=required' in properties, name
+        assert [line for line in properties if line.startswith('listener.security.protocol.map=')][0].endswith(
+            'CONTROLLER:SSL'), name
+        assert {'User:%s' % node for node in nodes} <= set(super_users(properties)), name
+        address = cluster.address(name)
+        refused = {'plaintext': api_versions_answer(address),
+                   'TLS without a certificate': api_versions_answer(address, without_certificate)}
+        figure('KRaft: controller %s on %d ; %s' % (name, CONTROLLER_PORT, ' ; '.join('%s: %s' % item for item in refused.items())))
+        assert 7 not in refused.values(), (name, refused)
+        assert api_versions_answer(address, with_certificate) == 7, name
 
 
 def test_the_course_users_and_acls_are_enforced(cluster):

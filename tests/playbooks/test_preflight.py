@@ -104,11 +104,40 @@ def test_a_good_kraft_inventory_passes_without_zookeeper(tmp_path, extra):
     # The controller listener's User:ANONYMOUS is a super user of the controllers, on a combined node of its brokers too.
     (KRAFT_CONTROLLERS, dict(KRAFT, kafka_authorizer_enabled=True),
      'k3 is a broker and a controller with kafka_authorizer_enabled: the controller listener is PLAINTEXT'),
+    (KRAFT_CONTROLLERS, dict(KRAFT, kafka_controller_listener_protocol='SASL_SSL'),
+     'value of kafka_controller_listener_protocol must be one of: PLAINTEXT, SSL, got: SASL_SSL'),
+    (KRAFT_CONTROLLERS, dict(KRAFT, kafka_controller_listener_protocol='SSL'),
+     'A listener (or the KRaft controller listener) uses TLS and no own certificate files are given'),
 ])
 def test_bad_kraft_inventories_are_refused_with_a_clear_message(tmp_path, controllers, extra, message):
     rc, output = run_preflight(tmp_path, None, GOOD_KAFKA, extra, controllers)
     assert rc != 0
     assert message in ' '.join(output.split()), output
+
+
+# Fully secured: no PLAINTEXT listener, mutual TLS to the controllers, so the combined node needs no anonymous super user.
+SECURE_KRAFT = dict(KRAFT, kafka_controller_listener_protocol='SSL', kafka_authorizer_enabled=True,
+                    kafka_tls_ca_passphrase='a-passphrase-of-the-test',
+                    kafka_listeners=[{'name': 'INTERNAL', 'port': 9094, 'protocol': 'SSL', 'client_auth': 'required'},
+                                     {'name': 'CLIENTS', 'port': 9095, 'protocol': 'SASL_SSL',
+                                      'sasl_mechanisms': ['SCRAM-SHA-512']}],
+                    kafka_inter_broker_listener='INTERNAL')
+
+
+def test_a_kraft_inventory_without_plaintext_passes(tmp_path):
+    rc, output = run_preflight(tmp_path, None, GOOD_KAFKA, SECURE_KRAFT, KRAFT_CONTROLLERS)
+    assert rc == 0, output
+
+
+def test_a_running_quorum_keeps_its_controller_listener_protocol(tmp_path):
+    conf = tmp_path / 'conf'
+    conf.mkdir()
+    (conf / 'server.properties').write_text('process.roles=broker,controller\nnode.id=1\n'
+                                            'listener.security.protocol.map=PLAINTEXT:PLAINTEXT,CONTROLLER:PLAINTEXT\n')
+    rc, output = run_preflight(tmp_path, None, GOOD_KAFKA, dict(SECURE_KRAFT, kafka_conf_dir=str(conf)), KRAFT_CONTROLLERS)
+    assert rc != 0
+    assert 'k1 runs with a PLAINTEXT controller listener and kafka_controller_listener_protocol is SSL: a running quorum ' \
+        'cannot change that protocol one node at a time' in ' '.join(output.split()), output
 
 
 def test_a_zookeeper_cluster_with_controllers_waiting_for_the_migration_passes(tmp_path):
@@ -125,6 +154,8 @@ def test_a_zookeeper_cluster_with_controllers_waiting_for_the_migration_passes(t
     ({'c1': 101, 'c2': 102, 'c3': 103}, {'kafka_migration_phase': 'controllers', 'kafka_metrics_enabled': False},
      "kafka_metrics_enabled (its gates read the controllers' ZkMigrationState; found False)"),
     ({'c1': 101, 'c2': 1, 'c3': 103}, {'kafka_migration_phase': 'controllers'}, 'integers, all distinct'),
+    ({'c1': 101, 'c2': 102, 'c3': 103}, {'kafka_migration_phase': 'controllers', 'kafka_controller_listener_protocol': 'SSL'},
+     'a PLAINTEXT controller listener (kafka_controller_listener_protocol SSL)'),
 ])
 def test_bad_migrations_are_refused_with_a_clear_message(tmp_path, controllers, extra, message):
     rc, output = run_preflight(tmp_path, GOOD_ZK, GOOD_KAFKA, extra, controllers)

@@ -139,3 +139,26 @@ def test_kraft_refuses_a_listener_named_controller_or_on_the_controller_port():
                         'h1', 'INTERNAL', '/t', None, kraft(True, False, 9093))
     assert 'listener CONTROLLER: in KRaft mode' in str(error.value)
     assert 'listener CLIENTS: in KRaft mode the name CONTROLLER and port 9093' in str(error.value)
+
+
+def test_an_ssl_controller_listener_takes_every_node_by_its_certificate():
+    on_ssl = dict(kraft(False, True), controller_protocol='SSL')
+    properties = kafka_listeners(DEFAULT, 'h1', 'PLAINTEXT', '/t', None, on_ssl)
+    assert properties['listener.security.protocol.map'] == 'CONTROLLER:SSL'
+    assert properties['listener.name.controller.ssl.client.auth'] == 'required'
+    assert properties['ssl.keystore.key'] == '${dir:/t:node.key}'
+    assert properties['ssl.truststore.location'] == '/t/ca.crt'
+    assert properties['ssl.principal.mapping.rules'].startswith('RULE:^CN=')
+
+
+def test_a_plaintext_broker_reaches_an_ssl_controller_listener_with_its_certificate():
+    properties = kafka_listeners(DEFAULT, 'h1', 'PLAINTEXT', '/t', None, dict(kraft(True, False), controller_protocol='SSL'))
+    assert properties['listener.security.protocol.map'] == 'PLAINTEXT:PLAINTEXT,CONTROLLER:SSL'
+    assert properties['ssl.keystore.certificate.chain'] == '${dir:/t:node.crt}'
+    assert 'listener.name.controller.ssl.client.auth' not in properties
+
+
+def test_kraft_refuses_a_controller_listener_protocol_other_than_plaintext_or_ssl():
+    with pytest.raises(AnsibleFilterError) as error:
+        kafka_listeners(DEFAULT, 'h1', 'PLAINTEXT', '/t', None, dict(kraft(True, True), controller_protocol='SASL_SSL'))
+    assert "kafka_controller_listener_protocol must be PLAINTEXT or SSL, got 'SASL_SSL'" in str(error.value)
