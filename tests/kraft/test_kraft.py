@@ -1,6 +1,7 @@
 """A new KRaft cluster on Kafka 4 (molecule/kraft, issue 11), checked with real clients.
 
-Controllers kc1 and kc2 and the combined node kb3 are the metadata quorum; kb1..kb3 are the brokers.
+Controllers kc1 and kc2 and the combined node kb3 are the metadata quorum; kb1..kb3 are the brokers. No listener is
+PLAINTEXT (issue 14): the tests connect to INTERNAL (9092, mutual TLS) with a broker's certificate, a super user.
 Figures: stdout and .cache/kraft/figures.md (printed by `make test`).
 """
 
@@ -8,12 +9,12 @@ import os
 import socket
 import ssl
 import struct
-import tempfile
 import time
 import uuid
 
 import pytest
 from kafka import KafkaAdminClient, KafkaConsumer, KafkaProducer, TopicPartition
+from kafka.errors import KafkaError
 from kafka.admin import ConfigResource, ConfigResourceType, NewTopic
 
 from ansible_collections.kafka_ansible.cluster.plugins.module_utils.kafka_health import quorum_state
@@ -22,7 +23,9 @@ from lib.students import assert_the_students_are_isolated
 
 PROJECT = os.path.abspath(os.path.join(os.path.dirname(__file__), '..', '..'))
 FIGURES = os.path.join(PROJECT, '.cache', 'kraft', 'figures.md')
-CONTROLLER_PORT = 9093
+INTERNAL, CLIENTS, CONTROLLER_PORT = 9092, 9094, 9093
+# Root's client settings on a broker (role kafka_cli): its certificate on the admin listener, INTERNAL.
+ROOT_CLIENT = '/etc/kafka-cli/client.properties'
 
 
 @pytest.fixture(scope='module', autouse=True)
@@ -32,8 +35,25 @@ def fresh_figures():
 
 
 @pytest.fixture(scope='module')
-def admin(cluster):
-    client = KafkaAdminClient(bootstrap_servers=cluster.bootstrap_servers())
+def tls_files(cluster, tmp_path_factory):
+    """The CA certificate every node trusts, and the first broker's certificate and key (a super user's)."""
+    directory = tmp_path_factory.mktemp('tls')
+    broker = cluster.host(cluster.hosts('kafka')[0])
+    for name in ('ca.crt', 'node.crt', 'node.key'):
+        (directory / name).write_text(broker.file('/etc/kafka/tls/' + name).content_string)
+    return {name: str(directory / name) for name in ('ca.crt', 'node.crt', 'node.key')}
+
+
+@pytest.fixture(scope='module')
+def tls(tls_files):
+    """A client's settings for INTERNAL (cluster.bootstrap_servers(), port 9092)."""
+    return dict(security_protocol='SSL', ssl_cafile=tls_files['ca.crt'], ssl_certfile=tls_files['node.crt'],
+                ssl_keyfile=tls_files['node.key'])
+
+
+@pytest.fixture(scope='module')
+def admin(cluster, tls):
+    client = KafkaAdminClient(bootstrap_servers=cluster.bootstrap_servers(), **tls)
     yield client
     client.close()
 
@@ -109,11 +129,12 @@ def test_each_broker_runs_with_its_roles_id_and_the_quorum_from_the_inventory(cl
         assert sorted(configs['controller.quorum.voters'].split(',')) == sorted(voters.split(','))
         assert configs['min.insync.replicas'] == '2' and configs['default.replication.factor'] == '3'
         assert configs['authorizer.class.name'] == 'org.apache.kafka.metadata.authorizer.StandardAuthorizer', name
-        # The brokers replicate as their own SCRAM user, a super user.
+        # The brokers replicate as their own SCRAM user, a super user, as are their certificates' names (INTERNAL).
         assert (configs['inter.broker.listener.name'], configs['sasl.mechanism.inter.broker.protocol']) == \
             ('CLIENTS', 'SCRAM-SHA-512'), name
         properties = cluster.host(name).file('/etc/kafka/server.properties').content_string.splitlines()
-        assert super_users(properties)[:1] == ['User:kafka-broker'], name
+        assert {'User:kafka-broker'} | {'User:%s' % broker for broker in cluster.hosts('kafka')} \
+            <= set(super_users(properties)), name
         assert not configs.get('zookeeper.connect'), name
     # A controller alone has no broker listener and no ZooKeeper.
     for name in set(cluster.hosts('kafka_controller')) - set(cluster.hosts('kafka')):
@@ -123,11 +144,11 @@ def test_each_broker_runs_with_its_roles_id_and_the_quorum_from_the_inventory(cl
         assert not [line for line in properties if line.startswith(('zookeeper.', 'broker.id', 'advertised.'))], name
 
 
-def api_versions_answer(address, context=None):
-    """The correlation id of a controller's answer to an ApiVersions request, or what ended the connection."""
+def api_versions_answer(address, port, context=None):
+    """The correlation id of a node's answer to an ApiVersions request, or what ended the connection."""
     request = struct.pack('>hhih', 18, 0, 7, 4) + b'test'  # ApiVersions v0, correlation id 7, client id "test"
     try:
-        with socket.create_connection((address, CONTROLLER_PORT), timeout=15) as raw:
+        with socket.create_connection((address, port), timeout=15) as raw:
             with context.wrap_socket(raw, server_hostname=address) if context else raw as sock:
                 sock.sendall(struct.pack('>i', len(request)) + request)
                 answer = sock.recv(8)
@@ -136,37 +157,60 @@ def api_versions_answer(address, context=None):
     return struct.unpack('>ii', answer)[1] if len(answer) == 8 else 'connection closed'
 
 
-def test_only_the_nodes_own_certificates_reach_the_controllers(cluster):
+@pytest.fixture(scope='module')
+def contexts(tls_files):
+    """TLS contexts that trust the CA, without and with a node's certificate."""
+    without_certificate = ssl.create_default_context(cafile=tls_files['ca.crt'])
+    with_certificate = ssl.create_default_context(cafile=tls_files['ca.crt'])
+    with_certificate.load_cert_chain(tls_files['node.crt'], tls_files['node.key'])
+    return without_certificate, with_certificate
+
+
+def test_only_the_nodes_own_certificates_reach_the_controllers(cluster, contexts):
     """The controller listener is mutual TLS (kafka_controller_listener_protocol SSL): the quorum votes and the
     brokers register there with their certificates, as super users named after their hosts; a plaintext client and a
     TLS client without a certificate get no answer, a client with a node's certificate does."""
     nodes = cluster.hosts('kafka') + cluster.hosts('kafka_controller')
-    tls = cluster.host(cluster.hosts('kafka')[0])
-    directory = tempfile.mkdtemp()
-    for name in ('ca.crt', 'node.crt', 'node.key'):
-        with open(os.path.join(directory, name), 'w') as f:
-            f.write(tls.file('/etc/kafka/tls/' + name).content_string)
-    without_certificate = ssl.create_default_context(cafile=os.path.join(directory, 'ca.crt'))
-    with_certificate = ssl.create_default_context(cafile=os.path.join(directory, 'ca.crt'))
-    with_certificate.load_cert_chain(os.path.join(directory, 'node.crt'), os.path.join(directory, 'node.key'))
+    without_certificate, with_certificate = contexts
     for name in cluster.hosts('kafka_controller'):
         properties = cluster.host(name).file('/etc/kafka/server.properties').content_string.splitlines()
         assert 'listener.name.controller.ssl.client.auth=required' in properties, name
         assert [line for line in properties if line.startswith('listener.security.protocol.map=')][0].endswith(
             'CONTROLLER:SSL'), name
         assert {'User:%s' % node for node in nodes} <= set(super_users(properties)), name
+        assert 'User:ANONYMOUS' not in super_users(properties), name
         address = cluster.address(name)
-        refused = {'plaintext': api_versions_answer(address),
-                   'TLS without a certificate': api_versions_answer(address, without_certificate)}
+        refused = {'plaintext': api_versions_answer(address, CONTROLLER_PORT),
+                   'TLS without a certificate': api_versions_answer(address, CONTROLLER_PORT, without_certificate)}
         figure('KRaft: controller %s on %d ; %s' % (name, CONTROLLER_PORT, ' ; '.join('%s: %s' % item for item in refused.items())))
         assert 7 not in refused.values(), (name, refused)
-        assert api_versions_answer(address, with_certificate) == 7, name
+        assert api_versions_answer(address, CONTROLLER_PORT, with_certificate) == 7, name
 
 
-def test_the_course_users_and_acls_are_enforced(cluster):
+def test_no_broker_listener_answers_a_plaintext_or_unauthenticated_client(cluster, tls_files, contexts):
+    """INTERNAL answers only a client with a node's certificate; CLIENTS (SCRAM over TLS) refuses a plaintext client,
+    a TLS client that does not log in and a wrong password; nothing listens in plaintext anywhere."""
+    without_certificate, with_certificate = contexts
+    on_clients = dict(security_protocol='SASL_SSL', ssl_cafile=tls_files['ca.crt'], sasl_mechanism='SCRAM-SHA-512',
+                      sasl_plain_username='alice', sasl_plain_password='not-her-password')
+    for name in cluster.hosts('kafka'):
+        address = cluster.address(name)
+        answers = {'INTERNAL plaintext': api_versions_answer(address, INTERNAL),
+                   'INTERNAL TLS without a certificate': api_versions_answer(address, INTERNAL, without_certificate),
+                   'CLIENTS plaintext': api_versions_answer(address, CLIENTS)}
+        figure('KRaft: broker %s ; %s' % (name, ' ; '.join('%s: %s' % item for item in answers.items())))
+        assert 7 not in answers.values(), (name, answers)
+        assert api_versions_answer(address, INTERNAL, with_certificate) == 7, name
+        for refused in (dict(security_protocol='SSL', ssl_cafile=tls_files['ca.crt']), on_clients):
+            with pytest.raises(KafkaError):
+                KafkaAdminClient(bootstrap_servers=['%s:%d' % (address, CLIENTS)], bootstrap_timeout_ms=6000,
+                                 request_timeout_ms=6000, **refused).close()
+
+
+def test_the_course_users_and_acls_are_enforced(cluster, tls_files):
     """playbooks/course.yml made the students' SCRAM users and ACLs on KRaft (the idempotence step found nothing to
     change, the users checked by a real login), and the brokers enforce them."""
-    assert_the_students_are_isolated(cluster)
+    assert_the_students_are_isolated(cluster, CLIENTS, 'SASL_SSL', tls_files['ca.crt'])
 
 
 def test_another_password_for_the_brokers_stored_user_is_refused_before_anything_changes(cluster):
@@ -181,16 +225,16 @@ def test_another_password_for_the_brokers_stored_user_is_refused_before_anything
     assert {name: cluster.host(name).check_output(pid) for name in cluster.hosts('kafka')} == before
 
 
-def test_the_exact_round_trip_with_acks_all(cluster, admin):
+def test_the_exact_round_trip_with_acks_all(cluster, admin, tls):
     topic = 'kraft-round-trip-%s' % uuid.uuid4().hex[:8]
     admin.create_topics([NewTopic(topic, num_partitions=3, replication_factor=3)])
     sent = ['%s-%05d' % (topic, n) for n in range(1000)]
-    producer = KafkaProducer(bootstrap_servers=cluster.bootstrap_servers(), acks='all', enable_idempotence=True)
+    producer = KafkaProducer(bootstrap_servers=cluster.bootstrap_servers(), acks='all', enable_idempotence=True, **tls)
     for value in sent:
         producer.send(topic, value.encode())
     producer.flush(timeout=60)
     producer.close()
-    consumer = KafkaConsumer(topic, bootstrap_servers=cluster.bootstrap_servers(), group_id=None,
+    consumer = KafkaConsumer(topic, bootstrap_servers=cluster.bootstrap_servers(), group_id=None, **tls,
                              auto_offset_reset='earliest', consumer_timeout_ms=15000)
     received = []
     for record in consumer:
@@ -203,11 +247,11 @@ def test_the_exact_round_trip_with_acks_all(cluster, admin):
     assert sorted(received) == sent and stored == len(sent)
 
 
-def test_a_killed_active_controller_loses_nothing_acknowledged(cluster, admin):
+def test_a_killed_active_controller_loses_nothing_acknowledged(cluster, admin, tls):
     ids = node_ids(cluster)
     topic = 'kraft-controller-kill-%s' % uuid.uuid4().hex[:8]
     admin.create_topics([NewTopic(topic, num_partitions=3, replication_factor=3)])
-    load = LoadGenerator(cluster.bootstrap_servers(), topic, rate=200).start()
+    load = LoadGenerator(cluster.bootstrap_servers(), topic, rate=200, **tls).start()
     time.sleep(10)
     leader = quorum(admin)['leader']
     host = cluster.host(ids[leader])
@@ -222,7 +266,7 @@ def test_a_killed_active_controller_loses_nothing_acknowledged(cluster, admin):
              'controller %d caught up again' % leader)
     time.sleep(5)
     load.stop()
-    figures = check(load, cluster.bootstrap_servers())
+    figures = check(load, cluster.bootstrap_servers(), **tls)
     gap = load.longest_gap()
     figure('| KRaft: active controller %d (%s) killed | %d acked | %d lost | %d duplicated | new leader %d after %.1f s '
            '| longest gap %.1f s |' % (leader, ids[leader], figures['acked'], figures['lost'], figures['duplicates'],
@@ -231,7 +275,7 @@ def test_a_killed_active_controller_loses_nothing_acknowledged(cluster, admin):
     assert figures['lost'] == 0 and figures['duplicates'] == 0 and figures['mismatched'] == 0, figures
 
 
-def test_a_rolling_restart_takes_controllers_first_the_active_one_last_and_loses_nothing(cluster, admin):
+def test_a_rolling_restart_takes_controllers_first_the_active_one_last_and_loses_nothing(cluster, admin, tls):
     ids = node_ids(cluster)
     nodes = sorted(ids.values())
     controllers = cluster.hosts('kafka_controller')
@@ -239,14 +283,14 @@ def test_a_rolling_restart_takes_controllers_first_the_active_one_last_and_loses
     before = {name: cluster.host(name).check_output(pid) for name in nodes}
     topic = 'kraft-roll-%s' % uuid.uuid4().hex[:8]
     admin.create_topics([NewTopic(topic, num_partitions=3, replication_factor=3)])
-    load = LoadGenerator(cluster.bootstrap_servers(), topic, rate=200).start()
+    load = LoadGenerator(cluster.bootstrap_servers(), topic, rate=200, **tls).start()
     leader = ids[quorum(admin)['leader']]
     try:
         run = cluster.playbook('playbooks/rolling-restart.yml')
     finally:
         load.stop()
     assert run.rc == 0, run.tail()
-    figures = check(load, cluster.bootstrap_servers())
+    figures = check(load, cluster.bootstrap_servers(), **tls)
     figure('| KRaft: rolling restart of %d nodes | %d acked | %d lost | %d duplicated | longest gap %.1f s |'
            % (len(nodes), figures['acked'], figures['lost'], figures['duplicates'], load.longest_gap()))
     assert figures['acked'] > 0 and figures['failed'] == 0, figures
@@ -272,7 +316,10 @@ def test_the_course_commands_still_run_without_zookeeper(cluster):
     lines = ['course line %d' % i for i in range(100)]
     host.run_expect([0], "printf '%%s\\n' %s > /tmp/%s.txt" % (' '.join("'%s'" % line for line in lines), topic))
     brokers = ','.join(cluster.bootstrap_servers())
-    host.run_expect([0], 'kafka-console-producer --broker-list %s --topic %s < /tmp/%s.txt' % (brokers, topic, topic))
-    received = host.run_expect([0], 'kafka-console-consumer --bootstrap-server %s --topic %s --from-beginning '
-                                    '--max-messages 100 --timeout-ms 60000' % (brokers, topic))
+    # No PLAINTEXT listener here: with --broker-list root names its client settings; without brokers the launcher adds
+    # them (root's certificate on INTERNAL), as --command-config on Kafka 4.2+ (the old option warns on stdout).
+    host.run_expect([0], 'kafka-console-producer --broker-list %s --topic %s --command-config %s < /tmp/%s.txt'
+                    % (brokers, topic, ROOT_CLIENT, topic))
+    received = host.run_expect([0], 'kafka-console-consumer --topic %s --from-beginning --max-messages 100 '
+                                    '--timeout-ms 60000' % topic)
     assert sorted(received.stdout.splitlines()) == sorted(lines)

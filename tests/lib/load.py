@@ -104,10 +104,10 @@ class LoadGenerator:
         return max(b - a for a, b in zip(points, points[1:]))
 
 
-def read_back(bootstrap_servers, topic, timeout=120):
-    """Every record of `topic`, as (id, partition, offset), read by a fresh consumer."""
+def read_back(bootstrap_servers, topic, timeout=120, **settings):
+    """Every record of `topic`, as (id, partition, offset), read by a fresh consumer (`settings`: its security)."""
     consumer = KafkaConsumer(bootstrap_servers=bootstrap_servers, group_id=None, enable_auto_commit=False,
-                             auto_offset_reset='earliest', request_timeout_ms=30000)
+                             auto_offset_reset='earliest', request_timeout_ms=30000, **settings)
     try:
         partitions = [TopicPartition(topic, p) for p in sorted(consumer.partitions_for_topic(topic) or [])]
         assert partitions, 'topic %s has no partitions' % topic
@@ -125,9 +125,9 @@ def read_back(bootstrap_servers, topic, timeout=120):
         consumer.close()
 
 
-def check(load, bootstrap_servers):
+def check(load, bootstrap_servers, **settings):
     """Figures of one run: acked, lost, duplicates, mismatched (partition, offset)."""
-    records = read_back(bootstrap_servers, load.topic)
+    records = read_back(bootstrap_servers, load.topic, **settings)
     read_ids = {}
     duplicates = 0
     by_position = {}

@@ -14,11 +14,11 @@ def student_password(cluster, login):
         return handle.read().split()[0]
 
 
-def assert_the_students_are_isolated(cluster, port=9094):
-    """alice logs in with her SCRAM user on the SASL_PLAINTEXT listener `port` and writes to her own topic, not to
-    bob's: the brokers find her user and the course's ACLs where their metadata is."""
+def assert_the_students_are_isolated(cluster, port=9094, security_protocol='SASL_PLAINTEXT', ssl_cafile=None):
+    """alice logs in with her SCRAM user on the SASL listener `port` and writes to her own topic, not to bob's: the
+    brokers find her user and the course's ACLs where their metadata is."""
     producer = KafkaProducer(bootstrap_servers=['%s:%d' % (cluster.address(name), port) for name in cluster.hosts('kafka')],
-                             security_protocol='SASL_PLAINTEXT', sasl_mechanism='SCRAM-SHA-512',
+                             security_protocol=security_protocol, ssl_cafile=ssl_cafile, sasl_mechanism='SCRAM-SHA-512',
                              sasl_plain_username='alice', sasl_plain_password=student_password(cluster, 'alice'),
                              acks='all', max_block_ms=30000)
     try:

@@ -342,3 +342,19 @@ def test_a_node_file_the_user_cannot_read_is_skipped_and_their_own_is_not(monkey
     owner_only(tmp_path / '.kafka' / 'client.properties', 'security.protocol=SASL_SSL\n')
     with pytest.raises(LookupError, match='permission denied'):
         kafka_cli.client_properties(['--list'])
+
+
+@pytest.mark.parametrize('tool, args, expected', [
+    # Kafka 4.2+: --command-config for the producer and consumer tools too (their own option prints a warning).
+    ('kafka-console-consumer', ['--topic', 't'],
+     ['--bootstrap-server', 'b1:9093,b2:9093', '--topic', 't', '--command-config', CLIENT[0]]),
+    ('kafka-producer-perf-test', ['--topic', 't'],
+     ['--topic', 't', '--producer-props', 'bootstrap.servers=b1:9093,b2:9093', '--command-config', CLIENT[0]]),
+    # Either option given on the command line wins (Kafka refuses both at once).
+    ('kafka-console-producer', ['--topic', 't', '--producer.config', 'mine'],
+     ['--bootstrap-server', 'b1:9093,b2:9093', '--topic', 't', '--producer.config', 'mine']),
+    ('kafka-leader-election', ['--all-topic-partitions'],
+     ['--bootstrap-server', 'b1:9093,b2:9093', '--all-topic-partitions', '--admin.config', CLIENT[0]]),
+])
+def test_kafka_4_2_gives_the_producer_and_consumer_tools_command_config(tool, args, expected):
+    assert kafka_cli.rewrite(tool, args, dict(LISTENERS, kafka_version='4.4.0'), CLIENT) == expected

@@ -66,13 +66,15 @@ BOOTSTRAP_TOOLS = {
     'kafka-transactions', 'kafka-features', 'kafka-cluster', 'kafka-delegation-tokens',
     'kafka-consumer-perf-test', 'kafka-verifiable-producer', 'kafka-verifiable-consumer',
 }
-# The option that gives each tool a client properties file (default: --command-config).
+# The option that gives each tool a client properties file (default: --command-config). Kafka 4.2 gave the producer
+# and consumer tools --command-config too (KIP-1147): their own option then prints a warning on stdout.
 CLIENT_CONFIG_OPTIONS = {
     'kafka-console-producer': '--producer.config', 'kafka-producer-perf-test': '--producer.config',
     'kafka-verifiable-producer': '--producer.config', 'kafka-console-consumer': '--consumer.config',
     'kafka-consumer-perf-test': '--consumer.config', 'kafka-verifiable-consumer': '--consumer.config',
     'kafka-leader-election': '--admin.config', 'kafka-cluster': '--config',
 }
+COMMAND_CONFIG_SINCE = (4, 2)
 CLIENT_PROPERTIES_DEFAULT = '~/.kafka/client.properties'
 NODE_CLIENT_PROPERTIES = '/etc/kafka-cli/client.properties'
 # Options that already say where the cluster is.
@@ -253,6 +255,19 @@ def cluster_servers(config, protocol=None):
     return ['%s:%s' % (server.rpartition(':')[0], port) for server in servers] if port else list(servers)
 
 
+def kafka_version(config):
+    """(major, minor) of the node's Kafka release."""
+    return tuple(int(part) for part in (str(config.get('kafka_version', '3.0')).split('.') + ['0'])[:2])
+
+
+def client_config_options(tool, config):
+    """The options that give `tool` a client properties file, the one to add first."""
+    own = CLIENT_CONFIG_OPTIONS.get(tool, '--command-config')
+    if own in ('--producer.config', '--consumer.config') and kafka_version(config) >= COMMAND_CONFIG_SINCE:
+        return ['--command-config', own]
+    return [own]
+
+
 def rewrite(tool, args, config, client=None):
     """The arguments to run <tool>.sh with; `client` is (path, security protocol) of the user's client properties."""
     args = list(args)
@@ -264,13 +279,13 @@ def rewrite(tool, args, config, client=None):
         return args
     if tool in NATIVE_ZOOKEEPER and config.get('zookeeper_connect') and option_index(args, '--zookeeper') is not None:
         return args
-    if int(str(config.get('kafka_version', '3')).split('.')[0]) >= 4 and option_index(args, '--broker-list') is not None:
+    if kafka_version(config) >= (4, 0) and option_index(args, '--broker-list') is not None:
         # Kafka 4 removed --broker-list (console producer, get-offsets, verifiable producer); the course uses it.
         args = ['--bootstrap-server', pop_option(args, '--broker-list')] + args
     args = with_brokers(tool, args, config, client[1] if client else None)
-    option = CLIENT_CONFIG_OPTIONS.get(tool, '--command-config')
-    if client and option_index(args, option) is None:
-        args += [option, client[0]]
+    options = client_config_options(tool, config)
+    if client and all(option_index(args, option) is None for option in options):
+        args += [options[0], client[0]]
     return args
 
 
@@ -280,7 +295,8 @@ def with_brokers(tool, args, config, protocol):
 
     if tool == 'kafka-producer-perf-test':
         # No --bootstrap-server here: bootstrap.servers goes into --producer-props.
-        given = any(a.startswith('bootstrap.servers=') for a in args) or option_index(args, '--producer.config') is not None
+        given = any(a.startswith('bootstrap.servers=') for a in args) or \
+            any(option_index(args, option) is not None for option in ('--producer.config', '--command-config'))
         if bootstrap and not given:
             index = option_index(args, '--producer-props')
             if index is None:
