@@ -157,6 +157,16 @@ def api_versions_answer(address, port, context=None):
     return struct.unpack('>ii', answer)[1] if len(answer) == 8 else 'connection closed'
 
 
+def refusals(address, port, without_certificate):
+    """What a plaintext client and a TLS client without a certificate get from a mutual-TLS port (7: an answer)."""
+    return {'plaintext': api_versions_answer(address, port),
+            'TLS without a certificate': api_versions_answer(address, port, without_certificate)}
+
+
+def listed(answers):
+    return ' ; '.join('%s: %s' % item for item in answers.items())
+
+
 @pytest.fixture(scope='module')
 def contexts(tls_files):
     """TLS contexts that trust the CA, without and with a node's certificate."""
@@ -180,9 +190,8 @@ def test_only_the_nodes_own_certificates_reach_the_controllers(cluster, contexts
         assert {'User:%s' % node for node in nodes} <= set(super_users(properties)), name
         assert 'User:ANONYMOUS' not in super_users(properties), name
         address = cluster.address(name)
-        refused = {'plaintext': api_versions_answer(address, CONTROLLER_PORT),
-                   'TLS without a certificate': api_versions_answer(address, CONTROLLER_PORT, without_certificate)}
-        figure('KRaft: controller %s on %d ; %s' % (name, CONTROLLER_PORT, ' ; '.join('%s: %s' % item for item in refused.items())))
+        refused = refusals(address, CONTROLLER_PORT, without_certificate)
+        figure('KRaft: controller %s on %d ; %s' % (name, CONTROLLER_PORT, listed(refused)))
         assert 7 not in refused.values(), (name, refused)
         assert api_versions_answer(address, CONTROLLER_PORT, with_certificate) == 7, name
 
@@ -195,10 +204,9 @@ def test_no_broker_listener_answers_a_plaintext_or_unauthenticated_client(cluste
                       sasl_plain_username='alice', sasl_plain_password='not-her-password')
     for name in cluster.hosts('kafka'):
         address = cluster.address(name)
-        answers = {'INTERNAL plaintext': api_versions_answer(address, INTERNAL),
-                   'INTERNAL TLS without a certificate': api_versions_answer(address, INTERNAL, without_certificate),
-                   'CLIENTS plaintext': api_versions_answer(address, CLIENTS)}
-        figure('KRaft: broker %s ; %s' % (name, ' ; '.join('%s: %s' % item for item in answers.items())))
+        answers = {'INTERNAL ' + key: value for key, value in refusals(address, INTERNAL, without_certificate).items()}
+        answers['CLIENTS plaintext'] = api_versions_answer(address, CLIENTS)
+        figure('KRaft: broker %s ; %s' % (name, listed(answers)))
         assert 7 not in answers.values(), (name, answers)
         assert api_versions_answer(address, INTERNAL, with_certificate) == 7, name
         for refused in (dict(security_protocol='SSL', ssl_cafile=tls_files['ca.crt']), on_clients):
