@@ -39,6 +39,16 @@ def cluster():
 
 
 @pytest.fixture(scope='module')
+def tls_files(cluster, tmp_path_factory):
+    """The CA certificate every node trusts, and the first broker's own certificate and key (a super user's)."""
+    directory = tmp_path_factory.mktemp('tls')
+    broker = cluster.host(cluster.hosts('kafka')[0])
+    for name in ('ca.crt', 'node.crt', 'node.key'):
+        (directory / name).write_text(broker.file('/etc/kafka/tls/' + name).content_string)
+    return {name: str(directory / name) for name in ('ca.crt', 'node.crt', 'node.key')}
+
+
+@pytest.fixture(scope='module')
 def admin(cluster):
     """An admin client of the Molecule cluster (tests/integration has its own, from KAFKA_BOOTSTRAP_SERVERS)."""
     from kafka import KafkaAdminClient

@@ -33,18 +33,6 @@ ZOOKEEPER_LOGS = '(journalctl -u zookeeper --no-pager; cat /var/log/zookeeper/*.
 FIGURES = os.path.join(os.path.dirname(__file__), '..', '..', '.cache', 'security')
 
 
-@pytest.fixture(scope='module')
-def tls_files(cluster, tmp_path_factory):
-    """The CA certificate every broker trusts, and one broker's own certificate and key (a super user's)."""
-    directory = tmp_path_factory.mktemp('tls')
-    broker = cluster.host(cluster.hosts('kafka')[0])
-    files = {}
-    for name in ('ca.crt', 'node.crt', 'node.key'):
-        files[name] = directory / name
-        files[name].write_text(broker.file('/etc/kafka/tls/' + name).content_string)
-    return {name: str(path) for name, path in files.items()}
-
-
 def record(line, first=False):
     """A figure of this module, printed by `make test` after the run (.cache/security/figures.md)."""
     os.makedirs(FIGURES, exist_ok=True)

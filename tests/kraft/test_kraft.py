@@ -35,16 +35,6 @@ def fresh_figures():
 
 
 @pytest.fixture(scope='module')
-def tls_files(cluster, tmp_path_factory):
-    """The CA certificate every node trusts, and the first broker's certificate and key (a super user's)."""
-    directory = tmp_path_factory.mktemp('tls')
-    broker = cluster.host(cluster.hosts('kafka')[0])
-    for name in ('ca.crt', 'node.crt', 'node.key'):
-        (directory / name).write_text(broker.file('/etc/kafka/tls/' + name).content_string)
-    return {name: str(directory / name) for name in ('ca.crt', 'node.crt', 'node.key')}
-
-
-@pytest.fixture(scope='module')
 def tls(tls_files):
     """A client's settings for INTERNAL (cluster.bootstrap_servers(), port 9092)."""
     return dict(security_protocol='SSL', ssl_cafile=tls_files['ca.crt'], ssl_certfile=tls_files['node.crt'],

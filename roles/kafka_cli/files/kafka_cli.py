@@ -296,7 +296,7 @@ def with_brokers(tool, args, config, protocol):
     if tool == 'kafka-producer-perf-test':
         # No --bootstrap-server here: bootstrap.servers goes into --producer-props.
         given = any(a.startswith('bootstrap.servers=') for a in args) or \
-            any(option_index(args, option) is not None for option in ('--producer.config', '--command-config'))
+            any(option_index(args, option) is not None for option in client_config_options(tool, config))
         if bootstrap and not given:
             index = option_index(args, '--producer-props')
             if index is None:
