@@ -29,9 +29,9 @@ collection: venv
 	tools/collection-check.sh
 
 ## make test: lint, unit tests, then the Molecule scenarios on real containers (idempotence steps included), in two
-## lanes side by side: default then kraft, failover (tools/molecule-lanes.sh)
+## lanes side by side: default, and failover then kraft (tools/molecule-lanes.sh)
 test: lint unit collection
-	tools/molecule-lanes.sh default,kraft failover
+	tools/molecule-lanes.sh default failover,kraft
 	@cat .cache/security/figures.md .cache/failover/figures.md .cache/lifecycle/figures.md \
 	  .cache/kraft/figures.md 2>/dev/null || true
 test: promtool

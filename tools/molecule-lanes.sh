@@ -5,7 +5,7 @@
 # has its own containers and network. Each output line carries its scenario's name; each scenario ends with its
 # exit status and wall time, and the end repeats the failures (pytest's FAILED and E lines, Ansible's fatal ones):
 # a log's tail then says what failed even when another lane ended last. Exits non-zero if any scenario failed.
-#   tools/molecule-lanes.sh default,kraft failover
+#   tools/molecule-lanes.sh default failover,kraft
 set -uo pipefail
 
 run_lane() {

@@ -9,8 +9,6 @@ import json
 import logging
 import os
 import re
-import subprocess
-import threading
 import uuid
 
 import kafka.errors as Errors
@@ -23,21 +21,13 @@ from kafka.admin import UserScramCredentialDeletion, UserScramCredentialUpsertio
 from ansible_collections.kafka_ansible.cluster.plugins.module_utils.kafka_user_apply import alter_on_controller
 from lib.load import LoadGenerator, check
 from lib.molecule_cluster import four_letter_word
+from lib.security import (ZOOKEEPER_LOGS, CommandLines, as_broker, record, scenario_secret, scenario_secrets,
+                          secret_hits, zookeeper)
 
 PLAINTEXT, INTERNAL, CLIENTS, BROKERS = 9092, 9094, 9093, 9095
 # The brokers' own SCRAM user (kafka_inter_broker_sasl_username), as the role stores it in ZooKeeper.
 BROKER_CREDENTIAL = '/kafka/config/users/kafka-broker'
 MESSAGES = 500
-# What a ZooKeeper member logged: its journal (start-foreground logs to the console) and any log file.
-ZOOKEEPER_LOGS = '(journalctl -u zookeeper --no-pager; cat /var/log/zookeeper/*.log) 2>/dev/null'
-FIGURES = os.path.join(os.path.dirname(__file__), '..', '..', '.cache', 'security')
-
-
-def record(line, first=False):
-    """A figure of this module, printed by `make test` after the run (.cache/security/figures.md)."""
-    os.makedirs(FIGURES, exist_ok=True)
-    with open(os.path.join(FIGURES, 'figures.md'), 'w' if first else 'a') as f:
-        f.write('- %s\n' % line)
 
 
 def servers(cluster, port):
@@ -229,27 +219,6 @@ def test_the_ca_key_never_leaves_the_controller(cluster):
         assert found.stdout == '', (name, found.stdout)
 
 
-def zookeeper(server, password=None):
-    """A kazoo session with one member: anonymous, or logged in as kafka with ``password``."""
-    from kazoo.client import KazooClient
-    client = KazooClient(hosts=server, timeout=10, connection_retry={'max_tries': 2},
-                         sasl_options={'mechanism': 'DIGEST-MD5', 'username': 'kafka', 'password': password}
-                         if password else None)
-    client.start(15)
-    return client
-
-
-def scenario_secret(cluster, name):
-    """A random secret the scenario keeps beside its inventory (molecule/default/molecule.yml)."""
-    with open(os.path.join(os.path.dirname(cluster.inventory), '..', name)) as f:
-        return f.read().split()[0]
-
-
-def as_broker(cluster, server=None):
-    """A kazoo session logged in as the brokers' ZooKeeper user (kafka), by default with the first member."""
-    return zookeeper(server or cluster.zookeeper_servers()[0], scenario_secret(cluster, 'zookeeper-kafka.password'))
-
-
 def brokers_acl():
     """The ACL that brokers logged in to ZooKeeper give their znodes (zookeeper.set.acl), sorted."""
     from kazoo.security import ACL as ZkACL, Id, Permissions
@@ -397,29 +366,6 @@ def test_zookeeper_refuses_to_require_sasl_while_a_registered_broker_has_not_log
     assert cluster.host(member).check_output(pid) == before
 
 
-class CommandLines(threading.Thread):
-    """Samples every process's command line on the given hosts (and here) until stopped."""
-
-    def __init__(self, cluster, names):
-        super().__init__(daemon=True)
-        self.cluster, self.names, self.seen, self.samples = cluster, names, set(), 0
-        self.done = threading.Event()
-
-    def run(self):
-        while not self.done.is_set():
-            for name in self.names:
-                text = self.cluster.host(name).run("cat /proc/[0-9]*/cmdline 2>/dev/null | tr '\\0' ' '").stdout
-                self.seen.add(text)
-            self.seen.add(subprocess.run("cat /proc/[0-9]*/cmdline 2>/dev/null | tr '\\0' ' '", shell=True,
-                                         capture_output=True, text=True).stdout)
-            self.samples += 1
-
-    def stop(self):
-        self.done.set()
-        self.join()
-        return ' '.join(self.seen)
-
-
 def open_znodes(cluster):
     """Two znodes of Kafka's open to anyone, as brokers that had not logged in yet would have left them:
     a root's ACL opened, and a new child of another root."""
@@ -477,23 +423,6 @@ def test_a_renewal_restarts_brokers_one_at_a_time_under_load_and_leaks_no_secret
     assert 'changed: [' in migration, migration[-2000:]
     assert secured == dict((path, brokers_acl()) for path in opened)
 
-    secrets = {'the CA passphrase': scenario_secret(cluster, 'kafka-ca.passphrase'),
-               "the brokers' SCRAM password": scenario_secret(cluster, 'kafka-broker.password'),
-               "ZooKeeper's kafka password": scenario_secret(cluster, 'zookeeper-kafka.password'),
-               "ZooKeeper's quorum password": scenario_secret(cluster, 'zookeeper-quorum.password')}
-    for name in brokers:
-        key = cluster.host(name).file('/etc/kafka/tls/node.key').content_string.splitlines()
-        secrets['the key of %s' % name] = key[1][:40]
-    places = {'ansible output': run.output, 'command lines': command_lines}
-    for name in brokers:
-        host = cluster.host(name)
-        places['journal of %s' % name] = host.run('journalctl --since "%s" --no-pager' % since).stdout
-        places['logs of %s' % name] = host.run('cat /var/log/kafka/*.log').stdout
-    for name in cluster.hosts('zookeeper'):
-        places['logs of %s' % name] = cluster.host(name).run(ZOOKEEPER_LOGS).stdout
-    hits = dict(('%s in %s' % (secret, place), text.count(value))
-                for secret, value in secrets.items() for place, text in places.items() if value in text)
-    record('secret hunt: %d secrets in %d places, %d characters searched, hits %s'
-           % (len(secrets), len(places), sum(len(t) for t in places.values()), hits))
+    hits = secret_hits(cluster, scenario_secrets(cluster), {'ansible output': run.output, 'command lines': command_lines}, since)
     assert hits == {}
     admin.delete_topics([topic])

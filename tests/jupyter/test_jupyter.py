@@ -24,6 +24,7 @@ import requests
 import websocket
 
 from lib.molecule_cluster import Cluster
+from lib.students import student_password
 
 REPO = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 COURSE_DIR = os.path.join(REPO, 'tests', 'jupyter', 'CECICourse')
@@ -321,12 +322,6 @@ def test_a_student_without_a_secret_is_a_clear_error(jupyter):
     assert not jupyter.host.user('carol').exists
 
 
-def kafka_password(jupyter, login):
-    """The student's SCRAM password (course_student_kafka_passwords of the scenario)."""
-    with open(os.path.join(jupyter.inventory_dir, '..', 'jupyter', '%s.kafka-password' % login), encoding='utf-8') as handle:
-        return handle.read().split()[0]
-
-
 def attempt(host, command, user):
     """rc and output (stdout and stderr) of a command run as `user` (the launcher finds their client properties)."""
     result = host.run('runuser -u %s -- bash -c %s' % (user, shlex.quote('cd && ' + command)))
@@ -385,7 +380,7 @@ def test_the_course_playbook_again_changes_nothing_and_shows_no_password(jupyter
     journal = modules_host.run('journalctl --since "%s" --no-pager' % since).stdout
     assert 'kafka_users' in journal  # the module's invocation is logged, masked
     for login in (STUDENT, OTHER_STUDENT):
-        secret = kafka_password(jupyter, login)
+        secret = student_password(jupyter.cluster, login)
         assert secret not in run.output and secret not in journal, login
 
 

@@ -6,9 +6,6 @@ Figures: stdout and .cache/kraft/figures.md (printed by `make test`).
 """
 
 import os
-import socket
-import ssl
-import struct
 import time
 import uuid
 
@@ -19,6 +16,7 @@ from kafka.admin import ConfigResource, ConfigResourceType, NewTopic
 
 from ansible_collections.kafka_ansible.cluster.plugins.module_utils.kafka_health import quorum_state
 from lib.load import LoadGenerator, check
+from lib.security import api_versions_answer, listed, refusals, tls_contexts
 from lib.students import assert_the_students_are_isolated
 
 PROJECT = os.path.abspath(os.path.join(os.path.dirname(__file__), '..', '..'))
@@ -134,36 +132,9 @@ def test_each_broker_runs_with_its_roles_id_and_the_quorum_from_the_inventory(cl
         assert not [line for line in properties if line.startswith(('zookeeper.', 'broker.id', 'advertised.'))], name
 
 
-def api_versions_answer(address, port, context=None):
-    """The correlation id of a node's answer to an ApiVersions request, or what ended the connection."""
-    request = struct.pack('>hhih', 18, 0, 7, 4) + b'test'  # ApiVersions v0, correlation id 7, client id "test"
-    try:
-        with socket.create_connection((address, port), timeout=15) as raw:
-            with context.wrap_socket(raw, server_hostname=address) if context else raw as sock:
-                sock.sendall(struct.pack('>i', len(request)) + request)
-                answer = sock.recv(8)
-    except OSError as error:  # ssl.SSLError included
-        return repr(error)
-    return struct.unpack('>ii', answer)[1] if len(answer) == 8 else 'connection closed'
-
-
-def refusals(address, port, without_certificate):
-    """What a plaintext client and a TLS client without a certificate get from a mutual-TLS port (7: an answer)."""
-    return {'plaintext': api_versions_answer(address, port),
-            'TLS without a certificate': api_versions_answer(address, port, without_certificate)}
-
-
-def listed(answers):
-    return ' ; '.join('%s: %s' % item for item in answers.items())
-
-
 @pytest.fixture(scope='module')
 def contexts(tls_files):
-    """TLS contexts that trust the CA, without and with a node's certificate."""
-    without_certificate = ssl.create_default_context(cafile=tls_files['ca.crt'])
-    with_certificate = ssl.create_default_context(cafile=tls_files['ca.crt'])
-    with_certificate.load_cert_chain(tls_files['node.crt'], tls_files['node.key'])
-    return without_certificate, with_certificate
+    return tls_contexts(tls_files)
 
 
 def test_only_the_nodes_own_certificates_reach_the_controllers(cluster, contexts):
