@@ -369,7 +369,7 @@ def test_each_student_manages_only_their_own_topics_and_reads_the_others(jupyter
     assert sh(host, kernel, user=OTHER_STUDENT).split()[-1:] == ['refused']
 
 
-def test_the_course_playbook_again_changes_nothing_and_shows_no_password(jupyter):
+def test_the_course_playbook_again_changes_nothing_and_shows_no_password(jupyter, cluster):
     """playbooks/course.yml run again with -vvv --diff: the students' users (checked by a real login) and ACLs
     are already right, and neither the output nor the journal of the modules host holds a password."""
     modules_host = jupyter.cluster.host(jupyter.cluster.hosts('kafka')[0])
@@ -380,7 +380,7 @@ def test_the_course_playbook_again_changes_nothing_and_shows_no_password(jupyter
     journal = modules_host.run('journalctl --since "%s" --no-pager' % since).stdout
     assert 'kafka_users' in journal  # the module's invocation is logged, masked
     for login in (STUDENT, OTHER_STUDENT):
-        secret = student_password(jupyter.cluster, login)
+        secret = student_password(cluster, login)
         assert secret not in run.output and secret not in journal, login
 
 

@@ -246,15 +246,17 @@ CLIENT = ('/home/alice/.kafka/client.properties', 'SASL_SSL')
 
 @pytest.mark.parametrize('tool, args, expected', [
     # By default, the brokers on the port of the file's protocol, and the file under the tool's own option.
-    ('kafka-topics', ['--list'], ['--bootstrap-server', 'b1:9093,b2:9093', '--list', '--command-config', CLIENT[0]]),
+    ('kafka-topics', ['--list'], ['--command-config', CLIENT[0], '--bootstrap-server', 'b1:9093,b2:9093', '--list']),
+    # Before the subcommand, where tools with subcommands take it.
+    ('kafka-features', ['describe'], ['--command-config', CLIENT[0], '--bootstrap-server', 'b1:9093,b2:9093', 'describe']),
     ('kafka-console-producer', ['--broker-list', 'x:9093', '--topic', 't'],
-     ['--broker-list', 'x:9093', '--topic', 't', '--producer.config', CLIENT[0]]),
+     ['--producer.config', CLIENT[0], '--broker-list', 'x:9093', '--topic', 't']),
     ('kafka-console-consumer', ['--topic', 't'],
-     ['--bootstrap-server', 'b1:9093,b2:9093', '--topic', 't', '--consumer.config', CLIENT[0]]),
+     ['--consumer.config', CLIENT[0], '--bootstrap-server', 'b1:9093,b2:9093', '--topic', 't']),
     ('kafka-leader-election', ['--all-topic-partitions'],
-     ['--bootstrap-server', 'b1:9093,b2:9093', '--all-topic-partitions', '--admin.config', CLIENT[0]]),
+     ['--admin.config', CLIENT[0], '--bootstrap-server', 'b1:9093,b2:9093', '--all-topic-partitions']),
     ('kafka-producer-perf-test', ['--topic', 't'],
-     ['--topic', 't', '--producer-props', 'bootstrap.servers=b1:9093,b2:9093', '--producer.config', CLIENT[0]]),
+     ['--producer.config', CLIENT[0], '--topic', 't', '--producer-props', 'bootstrap.servers=b1:9093,b2:9093']),
     # A file given on the command line wins.
     ('kafka-topics', ['--list', '--command-config', 'mine'], ['--bootstrap-server', 'b1:9093,b2:9093', '--list', '--command-config', 'mine']),
     # Tools without brokers, and kafka-configs on its own --zookeeper, are left alone.
@@ -267,7 +269,7 @@ def test_rewrite_with_the_users_client_properties(tool, args, expected):
 
 
 def test_a_protocol_without_a_listener_keeps_the_default_brokers():
-    assert kafka_cli.rewrite('kafka-topics', ['--list'], LISTENERS, ('f', 'SASL_PLAINTEXT'))[:2] == ['--bootstrap-server', 'b1:9092,b2:9092']
+    assert kafka_cli.rewrite('kafka-topics', ['--list'], LISTENERS, ('f', 'SASL_PLAINTEXT'))[2:4] == ['--bootstrap-server', 'b1:9092,b2:9092']
 
 
 def test_zookeeper_option_finds_the_listener_of_the_client_protocol(monkeypatch, capsys):
@@ -277,7 +279,7 @@ def test_zookeeper_option_finds_the_listener_of_the_client_protocol(monkeypatch,
     seen = []
     monkeypatch.setattr(kafka_cli, 'brokers_in_zookeeper', lambda spec, chroot, protocol: seen.append(protocol) or (['k1:9093'], spec))
     args = kafka_cli.rewrite('kafka-topics', ['--zookeeper', 'z:2181', '--list'], LISTENERS, CLIENT)
-    assert args == ['--bootstrap-server', 'k1:9093', '--list', '--command-config', CLIENT[0]] and seen == ['SASL_SSL']
+    assert args == ['--command-config', CLIENT[0], '--bootstrap-server', 'k1:9093', '--list'] and seen == ['SASL_SSL']
 
 
 def test_client_properties_from_the_environment_or_the_home(monkeypatch, tmp_path):
@@ -347,14 +349,14 @@ def test_a_node_file_the_user_cannot_read_is_skipped_and_their_own_is_not(monkey
 @pytest.mark.parametrize('tool, args, expected', [
     # Kafka 4.2+: --command-config for the producer and consumer tools too (their own option prints a warning).
     ('kafka-console-consumer', ['--topic', 't'],
-     ['--bootstrap-server', 'b1:9093,b2:9093', '--topic', 't', '--command-config', CLIENT[0]]),
+     ['--command-config', CLIENT[0], '--bootstrap-server', 'b1:9093,b2:9093', '--topic', 't']),
     ('kafka-producer-perf-test', ['--topic', 't'],
-     ['--topic', 't', '--producer-props', 'bootstrap.servers=b1:9093,b2:9093', '--command-config', CLIENT[0]]),
+     ['--command-config', CLIENT[0], '--topic', 't', '--producer-props', 'bootstrap.servers=b1:9093,b2:9093']),
     # Either option given on the command line wins (Kafka refuses both at once).
     ('kafka-console-producer', ['--topic', 't', '--producer.config', 'mine'],
      ['--bootstrap-server', 'b1:9093,b2:9093', '--topic', 't', '--producer.config', 'mine']),
     ('kafka-leader-election', ['--all-topic-partitions'],
-     ['--bootstrap-server', 'b1:9093,b2:9093', '--all-topic-partitions', '--admin.config', CLIENT[0]]),
+     ['--admin.config', CLIENT[0], '--bootstrap-server', 'b1:9093,b2:9093', '--all-topic-partitions']),
 ])
 def test_kafka_4_2_gives_the_producer_and_consumer_tools_command_config(tool, args, expected):
     assert kafka_cli.rewrite(tool, args, dict(LISTENERS, kafka_version='4.4.0'), CLIENT) == expected

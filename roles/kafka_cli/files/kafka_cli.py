@@ -285,7 +285,9 @@ def rewrite(tool, args, config, client=None):
     args = with_brokers(tool, args, config, client[1] if client else None)
     options = client_config_options(tool, config)
     if client and all(option_index(args, option) is None for option in options):
-        args += [options[0], client[0]]
+        # First, like --bootstrap-server: tools with subcommands (kafka-features, kafka-metadata-quorum) take it only
+        # before the subcommand.
+        args = [options[0], client[0]] + args
     return args
 
 
