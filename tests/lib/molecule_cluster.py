@@ -70,10 +70,10 @@ class Cluster:
     def bootstrap_servers(self):
         return [self.bootstrap(name) for name in self.hosts('kafka')]
 
-    def main_pids(self, unit='kafka'):
-        """{broker host: MainPID of its unit}: equal before and after means nothing restarted."""
+    def main_pids(self, unit='kafka', group='kafka'):
+        """{host of `group`: MainPID of its unit}: equal before and after means nothing restarted."""
         return dict((name, self.host(name).run('systemctl show --property=MainPID --value %s' % unit).stdout.strip())
-                    for name in self.hosts('kafka'))
+                    for name in self.hosts(group))
 
     def zookeeper_servers(self):
         return ['%s:2181' % self.address(name) for name in self.hosts('zookeeper')]

@@ -1,12 +1,14 @@
-"""Run by hand after the default scenario's verify, on its converged cluster (it closes the listener the other checks
-use; not in `make test`: in its CI run of 2026-11-28 the load's producer timed out in its final flush, not yet
-understood), e.g. MOLECULE_INVENTORY_FILE=... pytest tests/lockdown: the course cluster secured for production in one converge under load (issue 14). site.yml runs with -vvv --diff,
-the inventory's listeners without the course's PLAINTEXT one, no anonymous super user and ZooKeeper requiring logins
-(zookeeper_sasl_required), while an acks=all producer writes over INTERNAL (mutual TLS). Then nothing acknowledged is
-lost, every member and broker restarted once, one at a time; no listener of any broker and no ZooKeeper member
-answers a plaintext or unauthenticated client; root's tools, the students' logins and ACLs still work; a second
-converge changes nothing; and no secret is in the run's output, the command lines sampled during it, the journal or
-the logs."""
+"""The course cluster secured for production in one converge under load (issue 14), run by hand on the default
+scenario's converged cluster after its verify (it closes the listener the other checks use):
+MOLECULE_INVENTORY_FILE=... pytest tests/lockdown. Not in `make test`: in its CI run of 2026-11-28 the load's
+producer timed out in its final flush, not yet understood.
+
+site.yml runs with -vvv --diff, the inventory's listeners without the course's PLAINTEXT one, no anonymous super user
+and ZooKeeper requiring logins (zookeeper_sasl_required), while an acks=all producer writes over INTERNAL (mutual
+TLS). Then nothing acknowledged is lost, every member and broker restarted once, one at a time; no listener of any
+broker and no ZooKeeper member answers a plaintext or unauthenticated client; root's tools, the students' logins and
+ACLs still work; a second converge changes nothing; and no secret is in the run's output, the command lines sampled
+during it, the journal or the logs."""
 
 import re
 import time
@@ -24,10 +26,6 @@ from lib.students import assert_the_students_are_isolated
 
 PLAINTEXT, INTERNAL, CLIENTS, BROKERS = 9092, 9094, 9093, 9095
 RESTARTED = re.compile(r'TASK \[[^\]]*: Restart the service on the node, (\S+)\]')
-
-
-def main_pids(cluster, names, unit):
-    return {name: cluster.host(name).check_output('systemctl show --property=MainPID --value %s' % unit) for name in names}
 
 
 def refused_logins(cluster, tls_files, address, port):
@@ -54,7 +52,7 @@ def test_one_converge_under_load_closes_every_door_to_anonymous_clients(cluster,
         admin.create_topics([NewTopic(topic, 3, 3, topic_configs={'min.insync.replicas': '2'})])
     finally:
         admin.close()
-    pids = {**main_pids(cluster, members, 'zookeeper'), **main_pids(cluster, brokers, 'kafka')}
+    pids = {**cluster.main_pids('zookeeper', 'zookeeper'), **cluster.main_pids()}
     since = cluster.host(brokers[0]).check_output('date "+%Y-%m-%d %H:%M:%S"')
     load, sampler = LoadGenerator(internal, topic, **tls).start(), CommandLines(cluster, brokers + members)
     sampler.start()
@@ -73,7 +71,7 @@ def test_one_converge_under_load_closes_every_door_to_anonymous_clients(cluster,
     # Each member, then each broker, restarted once, one at a time.
     restarted = RESTARTED.findall(run.output)
     assert sorted(restarted) == sorted(members + brokers), restarted
-    after = {**main_pids(cluster, members, 'zookeeper'), **main_pids(cluster, brokers, 'kafka')}
+    after = {**cluster.main_pids('zookeeper', 'zookeeper'), **cluster.main_pids()}
     assert [name for name in pids if after[name] == pids[name]] == [], (pids, after)
 
     without_certificate, with_certificate = tls_contexts(tls_files)
