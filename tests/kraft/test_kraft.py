@@ -271,6 +271,16 @@ def test_a_rolling_restart_takes_controllers_first_the_active_one_last_and_loses
     assert set(order[:len(controllers)]) == set(controllers) and order[len(controllers) - 1] == leader, order
 
 
+def test_phase_2_of_the_upgrade_reads_the_features_on_the_mutual_tls_listener(cluster):
+    """playbooks/upgrade-kafka-kraft.yml phase 2 on this cluster, every node on its release: kafka-features (root's
+    launcher, the broker's certificate on INTERNAL) finds metadata.version at the release's; nothing changes."""
+    run = cluster.playbook('playbooks/upgrade-kafka-kraft.yml', extra_vars={'upgrade_phase': 2})
+    assert run.rc == 0 and run.changed == 0, run.tail()
+    release = cluster.variables(cluster.hosts('kafka')[0])['kafka_version'].rsplit('.', 1)[0]
+    said = ' '.join(run.output.split())
+    assert 'metadata.version is %s' % release in said and 'the upgrade is complete.' in said, run.tail()
+
+
 def test_the_course_commands_still_run_without_zookeeper(cluster):
     """`kafka-topics --zookeeper HOST:2181` of the course material reaches this cluster's brokers when there is no
     ZooKeeper to ask (one notice on stderr); `--broker-list` and the console tools of Kafka 4 work unchanged."""
