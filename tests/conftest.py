@@ -49,6 +49,13 @@ def tls_files(cluster, tmp_path_factory):
 
 
 @pytest.fixture(scope='module')
+def tls(tls_files):
+    """A kafka-python client's settings for a mutual-TLS listener, with the first broker's certificate."""
+    return dict(security_protocol='SSL', ssl_cafile=tls_files['ca.crt'], ssl_certfile=tls_files['node.crt'],
+                ssl_keyfile=tls_files['node.key'])
+
+
+@pytest.fixture(scope='module')
 def admin(cluster):
     """An admin client of the Molecule cluster (tests/integration has its own, from KAFKA_BOOTSTRAP_SERVERS)."""
     from kafka import KafkaAdminClient

@@ -33,13 +33,6 @@ def fresh_figures():
 
 
 @pytest.fixture(scope='module')
-def tls(tls_files):
-    """A client's settings for INTERNAL (cluster.bootstrap_servers(), port 9092)."""
-    return dict(security_protocol='SSL', ssl_cafile=tls_files['ca.crt'], ssl_certfile=tls_files['node.crt'],
-                ssl_keyfile=tls_files['node.key'])
-
-
-@pytest.fixture(scope='module')
 def admin(cluster, tls):
     client = KafkaAdminClient(bootstrap_servers=cluster.bootstrap_servers(), **tls)
     yield client

@@ -62,13 +62,11 @@ def why_stuck(cluster, load, topic):
             % (with_producer, age, recorded, controller, unfinished, sorted(tp.partition for tp in accumulator.muted)))
 
 
-def test_one_converge_under_load_closes_every_door_to_anonymous_clients(cluster, tls_files):
+def test_one_converge_under_load_closes_every_door_to_anonymous_clients(cluster, tls_files, tls):
     brokers, members = cluster.hosts('kafka'), cluster.hosts('zookeeper')
     listeners = cluster.variables(brokers[0])['kafka_listeners']
     secured = {'kafka_listeners': [listener for listener in listeners if listener['protocol'] != 'PLAINTEXT'],
                'kafka_super_users': [], 'zookeeper_sasl_required': True}
-    tls = dict(security_protocol='SSL', ssl_cafile=tls_files['ca.crt'], ssl_certfile=tls_files['node.crt'],
-               ssl_keyfile=tls_files['node.key'])
     internal = ['%s:%d' % (cluster.address(name), INTERNAL) for name in brokers]
     topic = 'it-lockdown-%s' % uuid.uuid4().hex[:6]
     admin = KafkaAdminClient(bootstrap_servers=internal, **tls)
