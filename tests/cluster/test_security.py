@@ -21,10 +21,12 @@ from kafka.admin import UserScramCredentialDeletion, UserScramCredentialUpsertio
 from ansible_collections.kafka_ansible.cluster.plugins.module_utils.kafka_user_apply import alter_on_controller
 from lib.load import LoadGenerator, check
 from lib.molecule_cluster import four_letter_word
-from lib.security import (ZOOKEEPER_LOGS, CommandLines, as_broker, record, scenario_secret, scenario_secrets,
-                          secret_hits, zookeeper)
+from lib.security import (ZOOKEEPER_LOGS, CommandLines, as_broker, listed, record, scenario_secret, scenario_secrets,
+                          secret_hits, tls_contexts, zookeeper)
 
 PLAINTEXT, INTERNAL, CLIENTS, BROKERS = 9092, 9094, 9093, 9095
+# ZooKeeper's client ports (the role common's defaults): plain, for the course; TLS (zookeeper_tls_enabled).
+ZOOKEEPER_PLAIN, ZOOKEEPER_TLS = 2181, 2182
 # The brokers' own SCRAM user (kafka_inter_broker_sasl_username), as the role stores it in ZooKeeper.
 BROKER_CREDENTIAL = '/kafka/config/users/kafka-broker'
 MESSAGES = 500
@@ -312,6 +314,38 @@ def test_zookeeper_members_authenticate_each_other_and_answer_only_whitelisted_w
         for path, owner in (('/etc/kafka/zookeeper-jaas.conf', 'kafka'), ('/etc/kafka-cli/zookeeper-client.properties', 'root')):
             secret = cluster.host(name).file(path)
             assert (secret.user, secret.group, secret.mode) == (owner, owner, 0o600), (name, path)
+
+
+def test_zookeeper_serves_only_clients_with_a_certificate_on_its_secure_port_and_the_brokers_use_it(cluster, tls_files):
+    """zookeeper_tls_enabled: on every member's secure port a plaintext client and a TLS client without a certificate
+    get no answer, a client with a node's certificate gets srvr's (the member's certificate checked against its name);
+    the member's key and keystore are its own; every broker's ZooKeeper sessions (its own and its ACL authorizer's)
+    are on the secure port, none on the plain one."""
+    without_certificate, with_certificate = tls_contexts(tls_files)
+
+    def answer(server, name, context=None):
+        try:
+            return four_letter_word(server, context=context, hostname=name).splitlines()[0] or 'connection closed'
+        except (OSError, IndexError) as error:  # ssl.SSLError and timeouts included
+            return repr(error) if isinstance(error, OSError) else 'connection closed'
+
+    seen = {}
+    for name in cluster.hosts('zookeeper'):
+        server = '%s:%d' % (cluster.address(name), ZOOKEEPER_TLS)
+        seen[name] = {'plaintext': answer(server, name), 'TLS without a certificate': answer(server, name, without_certificate),
+                      "TLS with a node's certificate": answer(server, name, with_certificate)}
+        assert seen[name]["TLS with a node's certificate"].startswith('Zookeeper version:'), (name, seen[name])
+        assert not any(text.startswith('Zookeeper version:') for what, text in seen[name].items() if 'node' not in what), seen
+        for path in ('/etc/zookeeper/tls/node.key', '/etc/zookeeper/tls/node.pem'):
+            secret = cluster.host(name).file(path)
+            assert (secret.user, secret.group, secret.mode) == ('zookeeper', 'zookeeper', 0o600), (name, path)
+    for name in cluster.hosts('kafka'):
+        host = cluster.host(name)
+        sessions = {port: host.check_output("ss -Htn state established '( dport = :%d )'" % port).splitlines()
+                    for port in (ZOOKEEPER_TLS, ZOOKEEPER_PLAIN)}
+        assert len(sessions[ZOOKEEPER_TLS]) >= 2 and not sessions[ZOOKEEPER_PLAIN], (name, sessions)
+    record('ZooKeeper secure port %d: %s; every broker\'s sessions on it, none on %d' % (
+        ZOOKEEPER_TLS, listed(seen[cluster.hosts('zookeeper')[0]]), ZOOKEEPER_PLAIN))
 
 
 def test_a_member_that_requires_sasl_refuses_anonymous_clients(cluster):

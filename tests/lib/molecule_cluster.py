@@ -79,9 +79,11 @@ class Cluster:
         return ['%s:2181' % self.address(name) for name in self.hosts('zookeeper')]
 
 
-def four_letter_word(server, word='srvr', timeout=5.0):
+def four_letter_word(server, word='srvr', timeout=5.0, context=None, hostname=None):
+    """A member's answer to a four-letter word; over TLS with an ssl.SSLContext (checking the member's name)."""
     host, port = server.rsplit(':', 1)
-    with socket.create_connection((host, int(port)), timeout=timeout) as sock:
+    with socket.create_connection((host, int(port)), timeout=timeout) as raw, \
+            context.wrap_socket(raw, server_hostname=hostname) if context else raw as sock:
         sock.sendall(word.encode())
         data = b''
         while chunk := sock.recv(4096):

@@ -60,34 +60,38 @@ def scenario_secret(cluster, name):
 
 
 def scenario_secrets(cluster):
-    """{what: value} of every secret of the default scenario: the four kept beside its inventory, each broker's key
-    (a line of it) and the students' passwords (JupyterHub and SCRAM)."""
+    """{what: value} of every secret of the default scenario: the four kept beside its inventory, each broker's and
+    ZooKeeper member's key (a line of it) and the students' passwords (JupyterHub and SCRAM)."""
     secrets = {'the CA passphrase': scenario_secret(cluster, 'kafka-ca.passphrase'),
                "the brokers' SCRAM password": scenario_secret(cluster, 'kafka-broker.password'),
                "ZooKeeper's kafka password": scenario_secret(cluster, 'zookeeper-kafka.password'),
                "ZooKeeper's quorum password": scenario_secret(cluster, 'zookeeper-quorum.password')}
-    for name in cluster.hosts('kafka'):
-        key = cluster.host(name).file('/etc/kafka/tls/node.key').content_string.splitlines()
-        secrets['the key of %s' % name] = key[1][:40]
+    keys = [(name, '/etc/kafka/tls/node.key') for name in cluster.hosts('kafka')] \
+        + [(name, '/etc/zookeeper/tls/node.key') for name in cluster.hosts('zookeeper')]
+    for name, path in keys:
+        secrets['the key of %s' % name] = cluster.host(name).file(path).content_string.splitlines()[1][:40]
     for login in cluster.variables(cluster.hosts('kafka')[0])['course_students']:
         secrets["%s's JupyterHub password" % login] = scenario_secret(cluster, 'jupyter/%s.password' % login)
         secrets["%s's SCRAM password" % login] = student_password(cluster, login)
     return secrets
 
 
-def zookeeper(server, password=None):
-    """A kazoo session with one member: anonymous, or logged in as kafka with ``password``."""
+def zookeeper(server, password=None, tls_files=None):
+    """A kazoo session with one member: anonymous, or logged in as kafka with ``password``; over TLS with a node's
+    certificate when given ``tls_files`` (the member's name is not checked: ``server`` is an address)."""
     from kazoo.client import KazooClient
+    tls = dict(use_ssl=True, ca=tls_files['ca.crt'], certfile=tls_files['node.crt'], keyfile=tls_files['node.key'],
+               verify_certs=True, check_hostname=False) if tls_files else {}
     client = KazooClient(hosts=server, timeout=10, connection_retry={'max_tries': 2},
                          sasl_options={'mechanism': 'DIGEST-MD5', 'username': 'kafka', 'password': password}
-                         if password else None)
+                         if password else None, **tls)
     client.start(15)
     return client
 
 
-def as_broker(cluster, server=None):
+def as_broker(cluster, server=None, tls_files=None):
     """A kazoo session logged in as the brokers' ZooKeeper user (kafka), by default with the first member."""
-    return zookeeper(server or cluster.zookeeper_servers()[0], scenario_secret(cluster, 'zookeeper-kafka.password'))
+    return zookeeper(server or cluster.zookeeper_servers()[0], scenario_secret(cluster, 'zookeeper-kafka.password'), tls_files)
 
 
 class CommandLines(threading.Thread):

@@ -5,12 +5,13 @@ seven runs in all) the load's producer could not flush after the run: its log sh
 same partitions for minutes, then batches left neither retried nor failed. If it happens again, the failure prints
 the producer's view of the leaders and of its unfinished batches beside ZooKeeper's, and the playbook's result.
 
-site.yml runs with -vvv --diff, the inventory's listeners without the course's PLAINTEXT one, no anonymous super user
-and ZooKeeper requiring logins (zookeeper_sasl_required), while an acks=all producer writes over INTERNAL (mutual
-TLS). Then nothing acknowledged is lost, every member and broker restarted once, one at a time; no listener of any
-broker and no ZooKeeper member answers a plaintext or unauthenticated client; root's tools, the students' logins and
-ACLs still work; a second converge changes nothing; and no secret is in the run's output, the command lines sampled
-during it, the journal or the logs."""
+site.yml runs with -vvv --diff, the inventory's listeners without the course's PLAINTEXT one, no anonymous super
+user, ZooKeeper requiring logins (zookeeper_sasl_required) and its plain port closed
+(zookeeper_client_port_enabled), while an acks=all producer writes over INTERNAL (mutual TLS). Then nothing
+acknowledged is lost, every member and broker restarted once, one at a time; no listener of any broker and no
+ZooKeeper member answers a plaintext or unauthenticated client; root's tools, the students' logins and ACLs still
+work; a second converge changes nothing; and no secret is in the run's output, the command lines sampled during it,
+the journal or the logs."""
 
 import re
 import time
@@ -27,6 +28,7 @@ from lib.security import (CommandLines, api_versions_answer, as_broker, listed, 
 from lib.students import assert_the_students_are_isolated
 
 PLAINTEXT, INTERNAL, CLIENTS, BROKERS = 9092, 9094, 9093, 9095
+ZOOKEEPER_PLAIN, ZOOKEEPER_TLS = 2181, 2182
 RESTARTED = re.compile(r'TASK \[[^\]]*: Restart the service on the node, (\S+)\]')
 
 
@@ -40,13 +42,14 @@ def refused_logins(cluster, tls_files, address, port):
                              bootstrap_timeout_ms=6000, request_timeout_ms=6000, **client).close()
 
 
-def why_stuck(cluster, load, topic):
+def why_stuck(cluster, tls_files, load, topic):
     """Each partition's leader as the producer sees it (and how old its metadata is) and as ZooKeeper records it, the
     active controller (the role's chroot /kafka), and the producer's unfinished batches: whether the cluster or the
     client got stuck."""
     partitions = sorted(load.producer._metadata.partitions_for_topic(topic) or [])
     with_producer = {p: load.producer._metadata.leader_for_partition(TopicPartition(topic, p)) for p in partitions}
-    session = as_broker(cluster)
+    # The secure port: the run may have closed the plain one.
+    session = as_broker(cluster, '%s:%d' % (cluster.address(cluster.hosts('zookeeper')[0]), ZOOKEEPER_TLS), tls_files)
     try:
         recorded = {p: session.get('/kafka/brokers/topics/%s/partitions/%d/state' % (topic, p))[0].decode()
                     for p in partitions}
@@ -66,7 +69,7 @@ def test_one_converge_under_load_closes_every_door_to_anonymous_clients(cluster,
     brokers, members = cluster.hosts('kafka'), cluster.hosts('zookeeper')
     listeners = cluster.variables(brokers[0])['kafka_listeners']
     secured = {'kafka_listeners': [listener for listener in listeners if listener['protocol'] != 'PLAINTEXT'],
-               'kafka_super_users': [], 'zookeeper_sasl_required': True}
+               'kafka_super_users': [], 'zookeeper_sasl_required': True, 'zookeeper_client_port_enabled': False}
     internal = ['%s:%d' % (cluster.address(name), INTERNAL) for name in brokers]
     topic = 'it-lockdown-%s' % uuid.uuid4().hex[:6]
     admin = KafkaAdminClient(bootstrap_servers=internal, **tls)
@@ -87,7 +90,7 @@ def test_one_converge_under_load_closes_every_door_to_anonymous_clients(cluster,
             load.stop()
         except KafkaError as error:
             pytest.fail('the producer could not flush (%r); %s; the playbook: %s'
-                        % (error, why_stuck(cluster, load, topic), run.tail() if run else 'did not end'))
+                        % (error, why_stuck(cluster, tls_files, load, topic), run.tail() if run else 'did not end'))
     assert run.rc == 0, run.tail()
     figures = check(load, internal, **tls)
     record('course listener closed and ZooKeeper logins required in one site.yml (%.0f s) under load: %s, longest gap '
@@ -114,8 +117,11 @@ def test_one_converge_under_load_closes_every_door_to_anonymous_clients(cluster,
         for port in (CLIENTS, BROKERS):
             refused_logins(cluster, tls_files, address, port)
     from kazoo.exceptions import SessionClosedRequireSaslError
-    for server in cluster.zookeeper_servers():
-        anonymous, broker = zookeeper(server), as_broker(cluster, server)
+    for name in members:
+        plain = api_versions_answer(cluster.address(name), ZOOKEEPER_PLAIN)
+        assert 'ConnectionRefused' in plain, (name, plain)
+        server = '%s:%d' % (cluster.address(name), ZOOKEEPER_TLS)
+        anonymous, broker = zookeeper(server, tls_files=tls_files), as_broker(cluster, server, tls_files)
         try:
             with pytest.raises(SessionClosedRequireSaslError):
                 anonymous.get_children('/kafka/brokers/ids')
@@ -123,15 +129,19 @@ def test_one_converge_under_load_closes_every_door_to_anonymous_clients(cluster,
         finally:
             anonymous.stop()
             broker.stop()
-    record('locked down: each of %d ZooKeeper members closed the session of an anonymous client, served the brokers\' '
-           'login' % len(members))
+    record('locked down: each of %d ZooKeeper members refused the connection on the plain port %d (%s), closed the '
+           'session of a client with a certificate but no login on %d, served the brokers\' login there'
+           % (len(members), ZOOKEEPER_PLAIN, plain, ZOOKEEPER_TLS))
 
     # Those who have a key or a password still get in: root's tools on a broker (its certificate, the course's
     # --zookeeper form too) and the students on CLIENTS, under their ACLs.
     host = cluster.host(brokers[0])
-    for command in ('kafka-topics --list', 'kafka-topics --zookeeper %s --list' % cluster.zookeeper_servers()[0]):
+    for command in ('kafka-topics --list', 'kafka-topics --zookeeper %s:%d --list' % (members[0], ZOOKEEPER_TLS),
+                    'kafka-topics --zookeeper %s:%d --list' % (members[0], ZOOKEEPER_PLAIN)):
         listed_topics = host.run(command)
         assert listed_topics.rc == 0 and topic in listed_topics.stdout.split(), (command, listed_topics.stderr[-2000:])
+    # The secure port through root's TLS and login; the closed plain one falls back to the node's cluster, with a notice.
+    assert 'the brokers registered in' in host.run('kafka-topics --zookeeper %s:%d --list' % (members[0], ZOOKEEPER_TLS)).stderr
     assert_the_students_are_isolated(cluster, CLIENTS, 'SASL_SSL', tls_files['ca.crt'])
 
     again = cluster.playbook('site.yml', extra_vars=secured, timeout=1800)

@@ -107,7 +107,7 @@ def test_a_good_kraft_inventory_passes_without_zookeeper(tmp_path, extra):
     (KRAFT_CONTROLLERS, dict(KRAFT, kafka_controller_listener_protocol='SASL_SSL'),
      'value of kafka_controller_listener_protocol must be one of: PLAINTEXT, SSL, got: SASL_SSL'),
     (KRAFT_CONTROLLERS, dict(KRAFT, kafka_controller_listener_protocol='SSL'),
-     'A listener (or the KRaft controller listener) uses TLS and no own certificate files are given'),
+     "A listener (the KRaft controller listener, or ZooKeeper's TLS) uses TLS and no own certificate files are given"),
 ])
 def test_bad_kraft_inventories_are_refused_with_a_clear_message(tmp_path, controllers, extra, message):
     rc, output = run_preflight(tmp_path, None, GOOD_KAFKA, extra, controllers)
@@ -201,7 +201,8 @@ PLAIN_AND_SCRAM = [{'name': 'PLAINTEXT', 'port': 9092, 'protocol': 'PLAINTEXT'},
 
 
 @pytest.mark.parametrize('extra', [{}, {'kafka_inter_broker_listener': 'CLIENTS', 'kafka_admin_listener': 'INTERNAL',
-                                     'kafka_inter_broker_sasl_password': 'a-broker-password'}])
+                                     'kafka_inter_broker_sasl_password': 'a-broker-password'},
+                                   {'zookeeper_tls_enabled': True}])
 def test_a_secured_inventory_passes(tmp_path, extra):
     rc, output = run_preflight(tmp_path, GOOD_ZK, GOOD_KAFKA, dict(SECURE, **extra))
     assert rc == 0, output
@@ -239,11 +240,28 @@ def own_certificate(tmp_path, name):
     (dict(SECURE, zookeeper_sasl_users={'kafka': 'short'}), 'to passwords of 8 or more printable ASCII characters'),
     (dict(SECURE, zookeeper_quorum_sasl_password='has"a-quote'), 'to passwords of 8 or more printable ASCII characters'),
     (dict(SECURE, zookeeper_sasl_users={'kafka user': 'a-zookeeper-password'}), "(names: ['kafka user']"),
+    (dict(SECURE, zookeeper_client_port_enabled=False),
+     'zookeeper_client_port_enabled false (the plain port closed) needs zookeeper_tls_enabled'),
+    (dict(SECURE, zookeeper_tls_enabled=True, kafka_tls_ca_passphrase='short'),
+     "zookeeper_tls_enabled needs the collection's CA, kafka_tls_ca_passphrase of 8 characters or more"),
+    (dict(SECURE, zookeeper_tls_enabled=True, zookeeper_secure_client_port=2181),
+     'zookeeper_secure_client_port (2181) must differ from zookeeper_client_port (2181)'),
+    # Nothing deployed: no member serves the secure port yet, no broker connects there.
+    (dict(SECURE, zookeeper_tls_enabled=True, zookeeper_client_port_enabled=False),
+     'zookeeper_client_port_enabled false would cut off zk1, zk2, zk3, k1, k2, k3: their files do not show the secure port 2182 yet'),
 ])
 def test_bad_security_settings_are_refused_with_a_clear_message(tmp_path, extra, message):
     rc, output = run_preflight(tmp_path, GOOD_ZK, GOOD_KAFKA, extra)
     assert rc != 0
     assert message in ' '.join(output.split()), output
+
+
+def test_zookeeper_tls_refuses_own_certificate_files(tmp_path):
+    rc, output = run_preflight(tmp_path, GOOD_ZK, GOOD_KAFKA,
+                               dict(SECURE, zookeeper_tls_enabled=True, **own_certificate(tmp_path, 'k1')))
+    assert rc != 0
+    assert 'zookeeper_tls_enabled takes the certificates of the brokers and of the ZooKeeper members from the ' \
+        "collection's CA (kafka_tls_ca_dir); k1 has own certificate files" in ' '.join(output.split()), output
 
 
 def test_an_own_certificate_must_name_the_broker(tmp_path):

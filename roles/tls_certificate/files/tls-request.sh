@@ -1,5 +1,5 @@
 #!/bin/sh
-# Prints a certificate signing request for this broker's key, first making the key if there is none
+# Prints a certificate signing request for this node's key, first making the key if there is none
 # (never in check mode). The key is made here and never leaves the node; only the request does.
 # Environment: KEY, OWNER, SUBJECT, NAMES (subjectAltName value), CHECK_MODE.
 set -eu
