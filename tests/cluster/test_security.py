@@ -9,6 +9,7 @@ import json
 import logging
 import os
 import re
+import time
 import uuid
 
 import kafka.errors as Errors
@@ -118,6 +119,23 @@ def test_a_user_without_an_acl_gets_an_authorization_error(cluster, tls_files, u
         producer.close()
 
 
+def first_delivery(cluster, tls_files, user, topic, value):
+    """A producer of the user whose first message arrived. The brokers learn new ACLs from ZooKeeper a moment
+    after they are created; until then a broker refuses the topic, or the idempotent producer's id
+    (ClusterAuthorizationFailed, which ends that producer: the next attempt takes a new one)."""
+    for attempt in range(20):
+        producer = KafkaProducer(acks='all', **scram(cluster, tls_files, *user))
+        try:
+            producer.send(topic, value).get(timeout=30)
+            return producer
+        except Errors.KafkaError as error:
+            producer.close()
+            refused = isinstance(error, Errors.TopicAuthorizationFailedError) or 'ClusterAuthorizationFailed' in str(error)
+            if attempt == 19 or not refused:
+                raise
+            time.sleep(1)
+
+
 def test_a_user_with_acls_produces_and_consumes_exactly_over_tls(cluster, tls_files, admin, user, topic):
     principal = 'User:' + user[0]
     acls = [ACL(principal, '*', operation, ACLPermissionType.ALLOW,
@@ -125,16 +143,8 @@ def test_a_user_with_acls_produces_and_consumes_exactly_over_tls(cluster, tls_fi
             for operation in (ACLOperation.WRITE, ACLOperation.READ, ACLOperation.DESCRIBE)]
     assert not admin.create_acls(acls)['failed']
     sent = [('%s-%05d' % (topic, i)).encode() for i in range(MESSAGES)]
-    producer = KafkaProducer(acks='all', **scram(cluster, tls_files, *user))
+    producer = first_delivery(cluster, tls_files, user, topic, sent[0])
     try:
-        # The brokers learn new ACLs from ZooKeeper a moment after they are created.
-        for attempt in range(20):
-            try:
-                producer.send(topic, sent[0]).get(timeout=30)
-                break
-            except Errors.TopicAuthorizationFailedError:
-                if attempt == 19:
-                    raise
         for value in sent[1:]:
             producer.send(topic, value)
         producer.flush(timeout=60)

@@ -205,7 +205,7 @@ def test_upgrade_and_reshape_the_cluster_under_load(cluster, tmp_path):
         modes = story.zk_modes(zookeepers + spare_zk)
         assert all(modes.values()) and list(modes.values()).count('leader') == 1, modes
         connect = cluster.host(fourth).run('grep ^zookeeper.connect= /etc/kafka/server.properties').stdout.strip()
-        assert all(m in connect for m in spare_zk), connect
+        assert all(m in connect for m in spare_zk), 'the fourth broker connects to %r' % connect
         t = story.step('grow ZooKeeper 3 -> 5', load, all_ids, t, (grow, again),
                        'modes %s; brokers: %s' % (modes, connect))
         shrink, again = story.twice('playbooks/zookeeper-ensemble.yml', with_fourth, **NEW)
@@ -215,7 +215,7 @@ def test_upgrade_and_reshape_the_cluster_under_load(cluster, tmp_path):
             service = cluster.host(m).service('zookeeper')
             assert not service.is_running and not service.is_enabled, m
         connect = cluster.host(fourth).run('grep ^zookeeper.connect= /etc/kafka/server.properties').stdout.strip()
-        assert not any(m in connect for m in spare_zk), connect
+        assert not any(m in connect for m in spare_zk), 'the fourth broker connects to %r' % connect
         t = story.step('shrink ZooKeeper 5 -> 3', load, all_ids, t, (shrink, again),
                        'modes %s; %s stopped and disabled; brokers: %s' % (modes, ', '.join(spare_zk), connect))
 

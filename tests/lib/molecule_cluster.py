@@ -23,8 +23,19 @@ class PlaybookRun:
         # The sum of changed= over the PLAY RECAP lines.
         self.changed = sum(int(n) for n in re.findall(r'changed=(\d+)', result.stdout))
 
+    def failures(self):
+        """Each failed task as 'task: fatal: [host]: FAILED! => ...', cut at 300 characters."""
+        found, task = [], None
+        for line in self.output.splitlines():
+            if line.startswith('TASK ['):
+                task = line[len('TASK ['):line.rfind(']')]
+            elif line.startswith(('fatal: [', 'failed: [')):
+                found.append('%s: %s' % (task, line[:300]))
+        return found
+
     def tail(self, chars=4000):
-        return self.output[-chars:]
+        # CI's summary shows only a failed check's first line: it names the failed tasks.
+        return ' | '.join(self.failures()) + '\n' + self.output[-chars:]
 
 
 class Cluster:
