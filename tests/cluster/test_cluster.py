@@ -34,9 +34,10 @@ def test_every_broker_is_registered_in_zookeeper(cluster):
     broker = cluster.host(cluster.hosts('kafka')[0])
     zookeeper = '%s:2181' % cluster.hosts('zookeeper')[0]
     listing = broker.check_output('/opt/kafka/bin/zookeeper-shell.sh %s ls /kafka/brokers/ids' % zookeeper)
-    registered = listing.strip().splitlines()[-1]
+    # The listing line; the shell may print its WatchedEvent line before or after it.
+    registered = [line for line in listing.splitlines() if line.startswith('[')]
     expected = sorted(cluster.broker_id(name) for name in cluster.hosts('kafka'))
-    assert registered == str(expected)
+    assert registered == [str(expected)], listing
 
 
 def test_every_broker_is_in_the_cluster_metadata(cluster, admin):

@@ -14,6 +14,7 @@ import time
 
 from kafka import KafkaAdminClient, KafkaConsumer, KafkaProducer, TopicPartition
 from kafka.admin import ConfigResource, ConfigResourceType
+from kafka.errors import KafkaError, KafkaTimeoutError
 
 # The project's kazoo-based ZooKeeper reader (plugins/module_utils/zookeeper_client.py).
 sys.path.insert(0, os.path.join(os.path.dirname(__file__), '..', '..', 'plugins', 'module_utils'))
@@ -44,6 +45,7 @@ class LoadGenerator:
         self.topic = topic
         self.rate = rate
         self.producer = KafkaProducer(bootstrap_servers=bootstrap_servers, **{**PRODUCER_SETTINGS, **settings})
+        self.client = dict(bootstrap_servers=bootstrap_servers, **settings)
         self.acks = []     # (id, partition, offset, monotonic time of the ack)
         self.errors = []   # (id, error, monotonic time)
         self.sent_at = []  # monotonic time each id was handed to the producer, by id
@@ -84,9 +86,34 @@ class LoadGenerator:
         self._stop.set()
         self._thread.join()
         self.stopped = time.monotonic()
-        self.producer.flush(timeout=flush_timeout)
+        try:
+            self.producer.flush(timeout=flush_timeout)
+        except KafkaTimeoutError as error:
+            raise KafkaTimeoutError('the producer could not flush in %d s: %s' % (flush_timeout, self.stuck())) from error
         self.producer.close(timeout=10)
         self.flushed = time.monotonic()
+
+    def stuck(self):
+        """Each partition's leader as the producer sees it (and how old its metadata is) and as a fresh admin client
+        sees it, and the producer's unfinished batches: whether the client or the cluster got stuck."""
+        metadata, now = self.producer._metadata, time.monotonic()
+        partitions = sorted(metadata.partitions_for_topic(self.topic) or [])
+        seen = {p: metadata.leader_for_partition(TopicPartition(self.topic, p)) for p in partitions}
+        unfinished = ['%d (%d attempts, %.0f s old)' % (batch.topic_partition.partition, batch.attempts, now - batch.created)
+                      for batch in self.producer._accumulator._incomplete.all()]
+        try:
+            admin = KafkaAdminClient(request_timeout_ms=10000, **self.client)
+            try:
+                described = admin.describe_topics([self.topic])[0]['partitions']
+            finally:
+                admin.close()
+            fresh = dict(sorted((p['partition_index'], p['leader_id']) for p in described))
+        except KafkaError as error:
+            fresh = repr(error)
+        return ('leaders seen by the producer %s (its metadata %.0f s old), by a fresh admin client %s; the producer\'s '
+                'unfinished batches by partition %s, muted partitions %s'
+                % (seen, now - metadata._last_successful_refresh_ms / 1000, fresh, unfinished,
+                   sorted(tp.partition for tp in self.producer._accumulator.muted)))
 
     def acks_between(self, start, end):
         return [a for a in self.acks if start <= a[3] <= end]

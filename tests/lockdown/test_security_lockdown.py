@@ -18,7 +18,7 @@ import time
 import uuid
 
 import pytest
-from kafka import KafkaAdminClient, TopicPartition
+from kafka import KafkaAdminClient
 from kafka.admin import NewTopic
 from kafka.errors import KafkaError
 
@@ -43,11 +43,9 @@ def refused_logins(cluster, tls_files, address, port):
 
 
 def why_stuck(cluster, tls_files, load, topic):
-    """Each partition's leader as the producer sees it (and how old its metadata is) and as ZooKeeper records it, the
-    active controller (the role's chroot /kafka), and the producer's unfinished batches: whether the cluster or the
-    client got stuck."""
+    """The producer's and a fresh client's view (LoadGenerator.stuck), beside ZooKeeper's record of each partition's
+    leader and the active controller (the role's chroot /kafka)."""
     partitions = sorted(load.producer._metadata.partitions_for_topic(topic) or [])
-    with_producer = {p: load.producer._metadata.leader_for_partition(TopicPartition(topic, p)) for p in partitions}
     # The secure port: the run may have closed the plain one.
     session = as_broker(cluster, '%s:%d' % (cluster.address(cluster.hosts('zookeeper')[0]), ZOOKEEPER_TLS), tls_files)
     try:
@@ -56,13 +54,7 @@ def why_stuck(cluster, tls_files, load, topic):
         controller = session.get('/kafka/controller')[0].decode()
     finally:
         session.stop()
-    now, accumulator = time.monotonic(), load.producer._accumulator
-    age = now - load.producer._metadata._last_successful_refresh_ms / 1000
-    unfinished = ['%s (%d attempts, %.0f s old)' % (batch.topic_partition.partition, batch.attempts, now - batch.created)
-                  for batch in accumulator._incomplete.all()]
-    return ('leaders seen by the producer %s (its metadata %.0f s old), in ZooKeeper %s, controller %s; the producer\'s '
-            'unfinished batches by partition %s, muted partitions %s'
-            % (with_producer, age, recorded, controller, unfinished, sorted(tp.partition for tp in accumulator.muted)))
+    return '%s; in ZooKeeper %s, controller %s' % (load.stuck(), recorded, controller)
 
 
 def test_one_converge_under_load_closes_every_door_to_anonymous_clients(cluster, tls_files, tls):
