@@ -3,10 +3,14 @@ import sys
 
 import pytest
 
+from lib.kafka_refresh import restart_an_ended_refresh_loop
+
 # The checkout is the collection kafka_ansible.cluster (collections/ links it under that name):
 # tests import its plugins as ansible_collections.kafka_ansible.cluster.plugins.*, as Ansible does.
 COLLECTIONS = os.path.join(os.path.dirname(os.path.abspath(__file__)), '..', 'collections')
 sys.path.insert(0, os.path.abspath(COLLECTIONS))
+
+restart_an_ended_refresh_loop()
 
 
 def pytest_configure(config):

@@ -45,7 +45,9 @@ class LoadGenerator:
         self.topic = topic
         self.rate = rate
         self.producer = KafkaProducer(bootstrap_servers=bootstrap_servers, **{**PRODUCER_SETTINGS, **settings})
-        self.client = dict(bootstrap_servers=bootstrap_servers, **settings)
+        # For a fresh client's view (stuck): the settings an admin client takes (security), not the producer's own.
+        self.client = dict(bootstrap_servers=bootstrap_servers,
+                           **{key: value for key, value in settings.items() if key in KafkaAdminClient.DEFAULT_CONFIG})
         self.acks = []     # (id, partition, offset, monotonic time of the ack)
         self.errors = []   # (id, error, monotonic time)
         self.sent_at = []  # monotonic time each id was handed to the producer, by id
