@@ -43,9 +43,9 @@ def refused_logins(cluster, tls_files, address, port):
                              bootstrap_timeout_ms=6000, request_timeout_ms=6000, **client).close()
 
 
-def why_stuck(cluster, tls_files, load, topic):
-    """The producer's and a fresh client's view (LoadGenerator.stuck), beside ZooKeeper's record of each partition's
-    leader and the active controller (the role's chroot /kafka)."""
+def zookeeper_record(cluster, tls_files, load, topic):
+    """ZooKeeper's record of each partition's leader and the active controller (the role's chroot /kafka), to read
+    beside the producer's and a fresh client's view (LoadGenerator.stop's error)."""
     partitions = sorted(load.producer._metadata.partitions_for_topic(topic) or [])
     # The secure port: the run may have closed the plain one.
     session = as_broker(cluster, '%s:%d' % (cluster.address(cluster.hosts('zookeeper')[0]), ZOOKEEPER_TLS), tls_files)
@@ -55,7 +55,7 @@ def why_stuck(cluster, tls_files, load, topic):
         controller = session.get('/kafka/controller')[0].decode()
     finally:
         session.stop()
-    return '%s; in ZooKeeper %s, controller %s' % (load.stuck(), recorded, controller)
+    return 'in ZooKeeper %s, controller %s' % (recorded, controller)
 
 
 def test_one_converge_under_load_closes_every_door_to_anonymous_clients(cluster, tls_files, tls):
@@ -82,8 +82,8 @@ def test_one_converge_under_load_closes_every_door_to_anonymous_clients(cluster,
         try:
             load.stop()
         except KafkaError as error:
-            pytest.fail('the producer could not flush (%r); %s; the playbook: %s'
-                        % (error, why_stuck(cluster, tls_files, load, topic), run.tail() if run else 'did not end'))
+            pytest.fail('%s; %s; the playbook: %s'
+                        % (error, zookeeper_record(cluster, tls_files, load, topic), run.tail() if run else 'did not end'))
     assert run.rc == 0, run.tail()
     figures = check(load, internal, **tls)
     record('course listener closed and ZooKeeper logins required in one site.yml (%.0f s) under load: %s, longest gap '
