@@ -379,7 +379,9 @@ def test_follower_isolation(healthy):
     start, end, follower = state['start'], state['end'], state['follower']
     shrunk = [t for t, isrs, _ in sampler.samples
               if start <= t <= end and all(follower not in isr for isr in isrs.values())]
-    assert shrunk, 'the ISR never shrank without broker %d: %s' % (follower, sampler.samples[-5:])
+    window = [(round(t - start, 1), isrs) for t, isrs, _ in sampler.samples if start <= t <= end]
+    assert shrunk, ('the ISR never shrank without broker %d in the %d samples of the 60 s (%d failed reads): %s'
+                    % (follower, len(window), sampler.failures, window[::5]))
     assert load.acks_between(shrunk[0], end), 'no acks after the ISR shrank'
     assert load.acks_between(start + 30, end), 'acks did not continue during the isolation'
 
