@@ -43,14 +43,14 @@ def refused_logins(cluster, tls_files, address, port):
                              bootstrap_timeout_ms=6000, request_timeout_ms=6000, **client).close()
 
 
-def zookeeper_record(cluster, tls_files, load, topic):
+def zookeeper_record(cluster, tls_files, load):
     """ZooKeeper's record of each partition's leader and the active controller (the role's chroot /kafka), to read
     beside the producer's and a fresh client's view (LoadGenerator.stop's error)."""
-    partitions = sorted(load.producer._metadata.partitions_for_topic(topic) or [])
+    partitions = sorted(load.producer._metadata.partitions_for_topic(load.topic) or [])
     # The secure port: the run may have closed the plain one.
     session = as_broker(cluster, '%s:%d' % (cluster.address(cluster.hosts('zookeeper')[0]), ZOOKEEPER_TLS), tls_files)
     try:
-        recorded = {p: session.get('/kafka/brokers/topics/%s/partitions/%d/state' % (topic, p))[0].decode()
+        recorded = {p: session.get('/kafka/brokers/topics/%s/partitions/%d/state' % (load.topic, p))[0].decode()
                     for p in partitions}
         controller = session.get('/kafka/controller')[0].decode()
     finally:
@@ -83,7 +83,7 @@ def test_one_converge_under_load_closes_every_door_to_anonymous_clients(cluster,
             load.stop()
         except KafkaError as error:
             pytest.fail('%s; %s; the playbook: %s'
-                        % (error, zookeeper_record(cluster, tls_files, load, topic), run.tail() if run else 'did not end'))
+                        % (error, zookeeper_record(cluster, tls_files, load), run.tail() if run else 'did not end'))
     assert run.rc == 0, run.tail()
     figures = check(load, internal, **tls)
     record('course listener closed and ZooKeeper logins required in one site.yml (%.0f s) under load: %s, longest gap '
