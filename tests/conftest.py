@@ -36,6 +36,11 @@ def pytest_configure(config):
                 os.environ.update(ZOOKEEPER_TEST_SASL_USER='kafka', ZOOKEEPER_TEST_SASL_PASSWORD=f.read().split()[0])
 
 
+def pytest_collection_modifyitems(items):
+    # A check marked `closes_the_cluster` shuts doors the others use (tests/lockdown): in one session it runs last.
+    items.sort(key=lambda item: item.get_closest_marker('closes_the_cluster') is not None)
+
+
 @pytest.fixture(scope='session')
 def cluster():
     from lib.molecule_cluster import molecule_cluster

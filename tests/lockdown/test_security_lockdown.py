@@ -1,10 +1,8 @@
-"""The course cluster secured for production in one converge under load (issue 14), run by hand on the default
-scenario's converged cluster after its verify (it closes the listener the other checks use):
-MOLECULE_INVENTORY_FILE=... pytest tests/lockdown. Not in `make test`: in one CI run of 2026-11-28 (of nine runs in
-all) the load's producer could not flush after the run: its log showed NotLeaderForPartition on the same partitions
-for minutes. The likely cause, a kafka-python refresh loop that ended, is worked around (tests/lib/kafka_refresh.py).
-If it happens again, the failure prints the producer's view of the leaders and of its unfinished batches beside a
-fresh client's and ZooKeeper's, and the playbook's result.
+"""The course cluster secured for production in one converge under load (issue 14), the last check of the default
+scenario's verify (marked closes_the_cluster: it closes the listener and the ZooKeeper port the other checks use).
+By hand on a converged default scenario: MOLECULE_INVENTORY_FILE=... pytest tests/lockdown. If the load cannot
+flush, the failure prints the producer's view of the leaders and of its unfinished batches beside a fresh client's
+and ZooKeeper's, and the playbook's result.
 
 site.yml runs with -vvv --diff, the inventory's listeners without the course's PLAINTEXT one, no anonymous super
 user, ZooKeeper requiring logins (zookeeper_sasl_required) and its plain port closed
@@ -27,6 +25,8 @@ from lib.load import LoadGenerator, check
 from lib.security import (CommandLines, api_versions_answer, as_broker, listed, record, refusals, scenario_secret,
                           scenario_secrets, secret_hits, tls_contexts, zookeeper)
 from lib.students import assert_the_students_are_isolated
+
+pytestmark = pytest.mark.closes_the_cluster
 
 PLAINTEXT, INTERNAL, CLIENTS, BROKERS = 9092, 9094, 9093, 9095
 ZOOKEEPER_PLAIN, ZOOKEEPER_TLS = 2181, 2182
