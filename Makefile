@@ -22,7 +22,7 @@ lint: venv
 	python tools/role-docs.py --check
 
 unit: venv
-	pytest -q -n 2 tests/unit tests/playbooks tests/lib
+	pytest -q -n 2 tests/unit tests/playbooks
 
 ## make collection: build the collection, install it offline, use it from outside the checkout
 collection: venv

@@ -3,13 +3,15 @@ import sys
 
 import pytest
 
-from lib.kafka_refresh import restart_an_ended_refresh_loop
-
 # The checkout is the collection kafka_ansible.cluster (collections/ links it under that name):
 # tests import its plugins as ansible_collections.kafka_ansible.cluster.plugins.*, as Ansible does.
 COLLECTIONS = os.path.join(os.path.dirname(os.path.abspath(__file__)), '..', 'collections')
 sys.path.insert(0, os.path.abspath(COLLECTIONS))
 
+from ansible_collections.kafka_ansible.cluster.plugins.module_utils.kafka_refresh import (  # noqa: E402 (the path above)
+    restart_an_ended_refresh_loop)
+
+# Every client of the tests too (the modules' clients get it from kafka_connection).
 restart_an_ended_refresh_loop()
 
 

@@ -14,6 +14,8 @@ import traceback
 
 from ansible.module_utils.basic import missing_required_lib
 
+from ansible_collections.kafka_ansible.cluster.plugins.module_utils.kafka_refresh import restart_an_ended_refresh_loop
+
 try:
     import kafka
     import kafka.errors as Errors
@@ -21,6 +23,7 @@ try:
     from kafka.admin import AlterConfigOp, ConfigResource, KafkaAdminClient
     from kafka.errors import KafkaError
     KAFKA_IMPORT_ERROR = None
+    restart_an_ended_refresh_loop()
 except ImportError:
     KAFKA_IMPORT_ERROR = traceback.format_exc()
     # connect() raises before any of these is used.

@@ -1,10 +1,10 @@
-"""The tests' workaround for kafka-python's metadata refresh loop (tests/lib/kafka_refresh.py), on a real
+"""The workaround for kafka-python's metadata refresh loop (module_utils/kafka_refresh.py), on a real
 ClusterMetadata with a stand-in for its network manager."""
 
 from kafka.cluster import ClusterMetadata
 from kafka.future import Future
 
-from lib.kafka_refresh import restart_an_ended_refresh_loop
+from ansible_collections.kafka_ansible.cluster.plugins.module_utils.kafka_refresh import restart_an_ended_refresh_loop
 
 
 class Manager:
