@@ -201,8 +201,7 @@ def test_each_broker_holds_its_own_key_and_a_certificate_for_its_names(cluster):
 
 def test_root_on_a_broker_is_a_super_user_on_the_admin_listener_without_typing_a_credential(cluster):
     """/etc/kafka-cli/client.properties (root's, the broker's own certificate) reaches root's tools, on INTERNAL
-    when the command line names no brokers; others cannot read it and keep the first listener; a node
-    without a broker has none."""
+    when the command line names no brokers; others cannot read it and keep the first listener."""
     name = cluster.hosts('kafka')[0]
     host = cluster.host(name)
     node_file = host.file('/etc/kafka-cli/client.properties')
@@ -219,9 +218,42 @@ def test_root_on_a_broker_is_a_super_user_on_the_admin_listener_without_typing_a
     # Brokers named on the command line keep the settings of their own listener (the course's PLAINTEXT port).
     explicit = host.run('kafka-topics --bootstrap-server %s:%d --list' % (cluster.address(name), PLAINTEXT))
     assert explicit.rc == 0, explicit.stderr[-2000:]
-    for other in cluster.hosts('zookeeper'):
-        if other not in cluster.hosts('kafka'):
-            assert not cluster.host(other).file('/etc/kafka-cli/client.properties').exists, other
+
+
+def cluster_operations(cluster, ca, certificate):
+    """What the brokers let the holder of this certificate (a PEM file with its key) do to the cluster, on INTERNAL."""
+    client = KafkaAdminClient(bootstrap_servers=servers(cluster, INTERNAL), security_protocol='SSL', ssl_cafile=ca,
+                              ssl_certfile=certificate)
+    try:
+        return client.describe_cluster()['authorized_operations']
+    finally:
+        client.close()
+
+
+def test_root_on_a_node_without_a_broker_is_a_super_user_with_its_own_certificate(cluster, tls_files, tmp_path):
+    """On a ZooKeeper member, root's tools reach INTERNAL with root's own certificate: its key made on the node (root
+    only), signed by the collection's CA as kafka-cli-root, which the brokers make a super user. The member's own
+    certificate, from the same CA, is not one."""
+    name = next(node for node in cluster.hosts('zookeeper') if node not in cluster.hosts('kafka'))
+    host = cluster.host(name)
+    for path in ('/etc/kafka-cli/tls/node.key', '/etc/kafka-cli/client.properties'):
+        node_file = host.file(path)
+        assert (node_file.user, node_file.group, node_file.mode) == ('root', 'root', 0o600), path
+    assert 'CN = kafka-cli-root' in host.check_output('openssl x509 -in /etc/kafka-cli/tls/node.crt -noout -subject')
+    assert host.check_output('openssl pkey -in /etc/kafka-cli/tls/node.key -pubout') == \
+        host.check_output('openssl x509 -in /etc/kafka-cli/tls/node.crt -noout -pubkey')
+    versions = host.run('kafka-broker-api-versions')
+    brokers = [line for line in versions.stdout.splitlines() if '(id:' in line]
+    assert len(brokers) == len(cluster.hosts('kafka')) and all(':%d (id:' % INTERNAL in line for line in brokers), \
+        (versions.stdout[-2000:], versions.stderr[-2000:])
+    acls = host.run('kafka-acls --list')
+    assert acls.rc == 0 and 'Current ACLs for resource' in acls.stdout, acls.stderr[-2000:]
+    # The same from here, and the member's certificate (CN=<member>, its keystore node.pem) for comparison.
+    root, member = tmp_path / 'root.pem', tmp_path / 'member.pem'
+    root.write_text(host.file('/etc/kafka-cli/tls/node.key').content_string + host.file('/etc/kafka-cli/tls/node.crt').content_string)
+    member.write_text(host.file('/etc/zookeeper/tls/node.pem').content_string)
+    assert 'ALTER' in cluster_operations(cluster, tls_files['ca.crt'], str(root))
+    assert 'ALTER' not in cluster_operations(cluster, tls_files['ca.crt'], str(member))
 
 
 def test_the_ca_key_never_leaves_the_controller(cluster):

@@ -61,15 +61,17 @@ def scenario_secret(cluster, name):
 
 def scenario_secrets(cluster):
     """{what: value} of every secret of the default scenario: the four kept beside its inventory, each broker's and
-    ZooKeeper member's key (a line of it) and the students' passwords (JupyterHub and SCRAM)."""
+    ZooKeeper member's key and root's on the members (a line of each) and the students' passwords (JupyterHub and
+    SCRAM)."""
     secrets = {'the CA passphrase': scenario_secret(cluster, 'kafka-ca.passphrase'),
                "the brokers' SCRAM password": scenario_secret(cluster, 'kafka-broker.password'),
                "ZooKeeper's kafka password": scenario_secret(cluster, 'zookeeper-kafka.password'),
                "ZooKeeper's quorum password": scenario_secret(cluster, 'zookeeper-quorum.password')}
     keys = [(name, '/etc/kafka/tls/node.key') for name in cluster.hosts('kafka')] \
-        + [(name, '/etc/zookeeper/tls/node.key') for name in cluster.hosts('zookeeper')]
+        + [(name, '/etc/zookeeper/tls/node.key') for name in cluster.hosts('zookeeper')] \
+        + [(name, '/etc/kafka-cli/tls/node.key') for name in cluster.hosts('zookeeper') if name not in cluster.hosts('kafka')]
     for name, path in keys:
-        secrets['the key of %s' % name] = cluster.host(name).file(path).content_string.splitlines()[1][:40]
+        secrets['the key %s of %s' % (path, name)] = cluster.host(name).file(path).content_string.splitlines()[1][:40]
     for login in cluster.variables(cluster.hosts('kafka')[0])['course_students']:
         secrets["%s's JupyterHub password" % login] = scenario_secret(cluster, 'jupyter/%s.password' % login)
         secrets["%s's SCRAM password" % login] = student_password(cluster, login)
