@@ -49,7 +49,7 @@ options:
     default: []
     suboptions:
       dest:
-        description: Absolute path of the file. Its directory must exist or be listed in O(directories).
+        description: Absolute path of the file. Its directory must exist or be listed in O(directories), unless the file is to be absent.
         type: str
         required: true
       content:
@@ -251,8 +251,8 @@ def problems(directories, files, links, requires):
             if os.path.isdir(path):
                 found.append('file %s: exists and is a directory' % path)
         parent = os.path.dirname(os.path.normpath(path))
-        # A listed directory at or below the parent creates it.
-        if not os.path.isdir(parent) and not any(d == parent or d.startswith(parent + os.sep) for d in listed_dirs):
+        # A listed directory at or below the parent creates it; a file to remove needs none (without it, it is absent).
+        if entry.get('state') != 'absent' and not os.path.isdir(parent) and not any(d == parent or d.startswith(parent + os.sep) for d in listed_dirs):
             found.append('%s %s: its directory %s does not exist and is not in directories' % (kind, path, parent))
     return found
 

@@ -98,6 +98,12 @@ def test_absent_removes_a_file_once(tmp_path, capsys):
     assert run(capsys, **gone)['changed'] is False
 
 
+def test_a_file_to_remove_in_a_missing_directory_is_already_absent(tmp_path, capsys):
+    gone = dict(files=[{'dest': str(tmp_path / 'nowhere' / 'app.conf'), 'state': 'absent'}])
+    assert run(capsys, **gone)['changed'] is False
+    assert not (tmp_path / 'nowhere').exists()
+
+
 def test_bad_input_changes_nothing_and_names_every_problem(tmp_path, capsys):
     args = layout(tmp_path)
     args['files'] += [{'dest': 'relative.conf', 'content': ''},
