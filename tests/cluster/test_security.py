@@ -199,6 +199,14 @@ def test_each_broker_holds_its_own_key_and_a_certificate_for_its_names(cluster):
         assert host.file('/etc/kafka/tls/ca.crt').content_string == first.file('/etc/kafka/tls/ca.crt').content_string
 
 
+def assert_the_tools_reach_every_broker_on(cluster, host, port, user='root'):
+    """A user's kafka-broker-api-versions on a node, naming no brokers, gets every broker's answer on ``port``."""
+    versions = host.run('runuser -u %s -- kafka-broker-api-versions' % user)
+    assert versions.rc == 0, (user, versions.stderr[-2000:])
+    brokers = [line for line in versions.stdout.splitlines() if '(id:' in line]
+    assert len(brokers) == len(cluster.hosts('kafka')) and all(':%d (id:' % port in line for line in brokers), (user, brokers)
+
+
 def test_root_on_a_broker_is_a_super_user_on_the_admin_listener_without_typing_a_credential(cluster):
     """/etc/kafka-cli/client.properties (root's, the broker's own certificate) reaches root's tools, on INTERNAL
     when the command line names no brokers; others cannot read it and keep the first listener."""
@@ -208,10 +216,7 @@ def test_root_on_a_broker_is_a_super_user_on_the_admin_listener_without_typing_a
     assert (node_file.user, node_file.group, node_file.mode) == ('root', 'root', 0o600)
     assert 'security.protocol=SSL' in node_file.content_string
     for user, port in (('root', INTERNAL), ('nobody', PLAINTEXT)):
-        versions = host.run('runuser -u %s -- kafka-broker-api-versions' % user)
-        assert versions.rc == 0, (user, versions.stderr[-2000:])
-        brokers = [line for line in versions.stdout.splitlines() if '(id:' in line]
-        assert len(brokers) == len(cluster.hosts('kafka')) and all(':%d (id:' % port in line for line in brokers), (user, brokers)
+        assert_the_tools_reach_every_broker_on(cluster, host, port, user)
     # Listing ACLs needs DESCRIBE on the cluster: the broker's certificate is a super user.
     acls = host.run('kafka-acls --list')
     assert acls.rc == 0 and 'Current ACLs for resource' in acls.stdout, acls.stderr[-2000:]
@@ -242,10 +247,7 @@ def test_root_on_a_node_without_a_broker_is_a_super_user_with_its_own_certificat
     assert 'CN = kafka-cli-root' in host.check_output('openssl x509 -in /etc/kafka-cli/tls/node.crt -noout -subject')
     assert host.check_output('openssl pkey -in /etc/kafka-cli/tls/node.key -pubout') == \
         host.check_output('openssl x509 -in /etc/kafka-cli/tls/node.crt -noout -pubkey')
-    versions = host.run('kafka-broker-api-versions')
-    brokers = [line for line in versions.stdout.splitlines() if '(id:' in line]
-    assert len(brokers) == len(cluster.hosts('kafka')) and all(':%d (id:' % INTERNAL in line for line in brokers), \
-        (versions.stdout[-2000:], versions.stderr[-2000:])
+    assert_the_tools_reach_every_broker_on(cluster, host, INTERNAL)
     acls = host.run('kafka-acls --list')
     assert acls.rc == 0 and 'Current ACLs for resource' in acls.stdout, acls.stderr[-2000:]
     # The same from here, and the member's certificate (CN=<member>, its keystore node.pem) for comparison.
