@@ -6,6 +6,9 @@ Figures: stdout and .cache/kraft/figures.md (printed by `make test`).
 """
 
 import os
+import socket
+import ssl
+import subprocess
 import time
 import uuid
 
@@ -295,3 +298,69 @@ def test_the_course_commands_still_run_without_zookeeper(cluster):
     received = host.run_expect([0], 'kafka-console-consumer --topic %s --from-beginning --max-messages 100 '
                                     '--timeout-ms 60000' % topic)
     assert sorted(received.stdout.splitlines()) == sorted(lines)
+
+
+def sign_with_the_scenarios_ca(cluster, name, directory):
+    """A key and a certificate for `name` as an operator's own PKI would hand them over: an RSA key (the role's CA
+    makes EC keys on the node), made and signed on the controller by the scenario's CA, which the other nodes trust."""
+    ca = {key: os.path.join(cluster.ca_dir(), key) for key in ('ca.crt', 'ca.key')}
+    files = {key: str(directory / key) for key in ('node.key', 'node.csr', 'node.crt')}
+    names = 'subjectAltName=DNS:%s,IP:%s' % (name, cluster.address(name))
+    subprocess.run(['openssl', 'req', '-new', '-newkey', 'rsa:2048', '-nodes', '-subj', '/CN=%s' % name,
+                    '-addext', names, '-keyout', files['node.key'], '-out', files['node.csr']],
+                   check=True, capture_output=True)
+    with open(os.path.join(os.path.dirname(cluster.inventory), '..', 'students', 'kafka-ca.passphrase')) as f:
+        passphrase = f.read().split()[0]
+    subprocess.run(['openssl', 'x509', '-req', '-in', files['node.csr'], '-CA', ca['ca.crt'], '-CAkey', ca['ca.key'],
+                    '-passin', 'env:CA_PASSPHRASE', '-set_serial', str(int(time.time())), '-days', '30',
+                    '-copy_extensions', 'copy', '-out', files['node.crt']],
+                   check=True, capture_output=True, env=dict(os.environ, CA_PASSPHRASE=passphrase))
+    return dict(files, **{'ca.crt': ca['ca.crt']})
+
+
+def served_certificate(address, port, context):
+    with socket.create_connection((address, port), timeout=10) as raw:
+        with context.wrap_socket(raw, server_hostname=address) as tls_socket:
+            return tls_socket.getpeercert(binary_form=True)
+
+
+def test_a_broker_takes_your_own_certificate_files_through_the_gates_under_load(cluster, admin, tls, contexts,
+                                                                                tmp_path):
+    """The second way to get certificates (issue 14): PEM files on the controller, for one host only.
+    playbooks/kafka.yml --limit on a pure broker (the others' addresses come from facts, gathered for the hosts the
+    limit leaves out) installs them and restarts that broker alone through the gates, under an acks=all load: 0 lost,
+    0 duplicated. The broker then serves exactly the supplied certificate and holds the supplied key (kafka, 0600);
+    no line of the key is in the run's output, also with --diff. A second run changes nothing."""
+    name = [host for host in cluster.hosts('kafka') if host not in cluster.hosts('kafka_controller')][0]
+    own = sign_with_the_scenarios_ca(cluster, name, tmp_path)
+    only_here = "{{ '%s' if inventory_hostname == '" + name + "' else '' }}"
+    extra_vars = {variable: only_here % own[file] for variable, file in (
+        ('kafka_tls_cert_file', 'node.crt'), ('kafka_tls_key_file', 'node.key'), ('kafka_tls_ca_file', 'ca.crt'))}
+    pid = 'systemctl show --property=MainPID --value kafka'
+    before = {host: cluster.host(host).check_output(pid) for host in cluster.hosts('kafka')}
+    topic = 'kraft-own-certificate-%s' % uuid.uuid4().hex[:8]
+    admin.create_topics([NewTopic(topic, num_partitions=3, replication_factor=3)])
+    load = LoadGenerator(cluster.bootstrap_servers(), topic, rate=200, **tls).start()
+    try:
+        run = cluster.playbook('playbooks/kafka.yml', '--limit', name, '--diff', extra_vars=extra_vars)
+    finally:
+        load.stop()
+    assert run.rc == 0, run.tail()
+    figures = check(load, cluster.bootstrap_servers(), **tls)
+    figure('| KRaft: %s switched to your own certificate files (--limit) | %d acked | %d lost | %d duplicated '
+           '| longest gap %.1f s |' % (name, figures['acked'], figures['lost'], figures['duplicates'],
+                                       load.longest_gap()))
+    assert figures['acked'] > 0 and figures['failed'] == 0, figures
+    assert figures['lost'] == 0 and figures['duplicates'] == 0 and figures['mismatched'] == 0, figures
+    after = {host: cluster.host(host).check_output(pid) for host in cluster.hosts('kafka')}
+    assert [host for host in after if (after[host] != before[host]) != (host == name)] == [], (before, after)
+    with open(own['node.crt']) as f:
+        supplied = ssl.PEM_cert_to_DER_cert(f.read())
+    assert served_certificate(cluster.address(name), INTERNAL, contexts[1]) == supplied
+    with open(own['node.key']) as f:
+        key = f.read()
+    installed = cluster.host(name).file('/etc/kafka/tls/node.key')
+    assert (installed.user, installed.mode, installed.content_string.strip()) == ('kafka', 0o600, key.strip())
+    assert [line for line in key.splitlines()[1:-1] if line in run.output] == []
+    again = cluster.playbook('playbooks/kafka.yml', '--limit', name, extra_vars=extra_vars)
+    assert again.rc == 0 and again.changed == 0, again.tail()
