@@ -311,7 +311,6 @@ class IsrSampler:
                                      {p: state['leader'] for p, state in states.items()}))
             except Exception:
                 self.failures += 1
-                self.probe.close()
             self._stop.wait(max(0.0, self.interval - (time.monotonic() - now)))
 
     def start(self):
@@ -321,7 +320,6 @@ class IsrSampler:
     def stop(self):
         self._stop.set()
         self._thread.join()
-        self.probe.close()
 
     def smallest_isr(self, start=None, end=None):
         sizes = [len(isr) for t, isrs, _ in self.samples
